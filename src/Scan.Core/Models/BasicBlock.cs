@@ -1,0 +1,41 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Scan.Core.Models;
+
+/// <summary>The two-convolution residual block of ResNet-18/34 (He et al. 2016), named as torchvision names it.</summary>
+internal sealed class BasicBlock : Module<Tensor, Tensor>
+{
+    // Field names are the state_dict keys: conv1, bn1, conv2, bn2, downsample.{0,1} as in torchvision.
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Sequential? downsample;
+
+    public BasicBlock(long inChannels, long outChannels, long stride) : base(nameof(BasicBlock))
+    {
+        conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
+        bn1 = BatchNorm2d(outChannels);
+        conv2 = Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1, bias: false);
+        bn2 = BatchNorm2d(outChannels);
+        if (stride != 1 || inChannels != outChannels)
+        {
+            downsample = Sequential(
+                Conv2d(inChannels, outChannels, 1, stride: stride, bias: false),
+                BatchNorm2d(outChannels));
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var output = functional.relu(bn1.forward(conv1.forward(input)));
+        output = bn2.forward(conv2.forward(output));
+        var shortcut = downsample is null ? input : downsample.forward(input);
+        return functional.relu(output.add_(shortcut)).MoveToOuterDisposeScope();
+    }
+}

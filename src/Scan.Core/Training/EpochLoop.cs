@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Training;
+
+/// <summary>The epoch an <see cref="EpochLoop"/> is running: its number, its random generator and its sample order.</summary>
+internal sealed class EpochContext
+{
+    public required int Epoch { get; init; }
+
+    /// <summary>Seeded by (seed, epoch): an epoch's randomness does not depend on earlier epochs having run in this process.</summary>
+    public required Generator Generator { get; init; }
+
+    /// <summary>A random permutation of the dataset indices (int64, CPU).</summary>
+    public required Tensor Order { get; init; }
+
+    public required int BatchSize { get; init; }
+
+    /// <summary>Indices of step <paramref name="step"/> (0-based); the last partial batch is dropped.</summary>
+    public Tensor BatchIndices(int step) => Order.narrow(0, (long)step * BatchSize, BatchSize);
+}
+
+/// <summary>
+/// The loop every trainer shares: resume from a checkpoint, per-epoch seeded randomness, steps in dispose scopes,
+/// NaN/Inf detection, cancellation between steps, progress reports, a checkpoint after every epoch.
+/// </summary>
+internal sealed class EpochLoop
+{
+    public required ScanStage Stage { get; init; }
+    public required int Epochs { get; init; }
+    public required int DatasetSize { get; init; }
+    public required int BatchSize { get; init; }
+    public required long Seed { get; init; }
+    public required nn.Module Model { get; init; }
+    public OptimizerHelper? Optimizer { get; init; }
+    public string? CheckpointPath { get; init; }
+    public IProgress<ScanProgress>? Progress { get; init; }
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Images one step processes, for the throughput figure (defaults to the batch size).</summary>
+    public int ImagesPerStep { get; init; }
+
+    public int StepsPerEpoch => DatasetSize / BatchSize;
+
+    /// <summary>
+    /// Runs the remaining epochs. <paramref name="step"/> trains on one batch and returns its figures; the key
+    /// "loss" must be present and finite.
+    /// </summary>
+    public List<EpochRecord> Run(Func<EpochContext, int, IReadOnlyDictionary<string, double>> step,
+        CancellationToken cancellationToken, Action<EpochContext>? beginEpoch = null)
+    {
+        var history = new List<EpochRecord>();
+        int start = 0;
+        if (CheckpointPath is not null)
+        {
+            var resumed = TrainingCheckpoint.TryLoad(CheckpointPath, Stage, Model, Optimizer);
+            if (resumed is { } r)
+            {
+                start = r.CompletedEpochs;
+                history = r.History;
+                Logger?.LogInformation("{Stage}: resuming after epoch {Epoch} from {Path}", Stage, start, CheckpointPath);
+            }
+        }
+
+        int steps = StepsPerEpoch;
+        int imagesPerStep = ImagesPerStep > 0 ? ImagesPerStep : BatchSize;
+        var stageClock = Stopwatch.StartNew();
+        for (int epoch = start + 1; epoch <= Epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var epochClock = Stopwatch.StartNew();
+            using var generator = new Generator(unchecked((ulong)SeedFor(Seed, epoch)));
+            using var order = randperm(DatasetSize, generator: generator);
+            var context = new EpochContext { Epoch = epoch, Generator = generator, Order = order, BatchSize = BatchSize };
+            Model.train();
+            beginEpoch?.Invoke(context);
+
+            var sums = new Dictionary<string, double>();
+            for (int s = 0; s < steps; s++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                IReadOnlyDictionary<string, double> figures;
+                using (NewDisposeScope())
+                    figures = step(context, s);
+
+                foreach (var (name, value) in figures)
+                {
+                    if (!double.IsFinite(value))
+                        throw new TrainingDivergedException(Stage, epoch, s + 1, name, value);
+                    sums[name] = sums.GetValueOrDefault(name) + value;
+                }
+
+                double rate = (s + 1) * (double)imagesPerStep / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
+                Progress?.Report(new ScanProgress(Stage, epoch, Epochs, s + 1, steps, figures, rate, stageClock.Elapsed,
+                    Remaining(epoch, s + 1, steps, epochClock.Elapsed), EpochCompleted: false));
+            }
+
+            var means = sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(steps, 1));
+            double seconds = epochClock.Elapsed.TotalSeconds;
+            var record = new EpochRecord(epoch, means, seconds, steps * (double)imagesPerStep / Math.Max(seconds, 1e-9));
+            history.Add(record);
+            if (CheckpointPath is not null)
+                TrainingCheckpoint.Save(CheckpointPath, Stage, epoch, Model, Optimizer, history);
+            Logger?.LogInformation("{Stage} epoch {Epoch}/{Epochs}: {Metrics} ({Rate:F0} img/s)", Stage, epoch, Epochs,
+                string.Join(", ", means.Select(kv => $"{kv.Key} {kv.Value:G4}")), record.ImagesPerSecond);
+            Progress?.Report(new ScanProgress(Stage, epoch, Epochs, steps, steps, means, record.ImagesPerSecond,
+                stageClock.Elapsed, TimeSpan.FromSeconds(seconds * (Epochs - epoch)), EpochCompleted: true));
+        }
+        return history;
+
+        TimeSpan? Remaining(int epoch, int step, int stepsPerEpoch, TimeSpan epochElapsed)
+        {
+            double perStep = epochElapsed.TotalSeconds / step;
+            long left = (long)(Epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
+            return TimeSpan.FromSeconds(perStep * left);
+        }
+    }
+
+    /// <summary>A distinct, reproducible seed per (run seed, epoch).</summary>
+    public static long SeedFor(long seed, int epoch) => unchecked(seed * 1_000_003L + epoch * 7919L + 17);
+}

@@ -1,0 +1,84 @@
+using Scan.Core.IO;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Training;
+
+/// <summary>
+/// The state of a training stage after a completed epoch: model weights and buffers, optimizer state, the number
+/// of completed epochs and the per-epoch history, in one <see cref="ScanFile"/> written atomically. Because every
+/// epoch draws its randomness from a generator seeded by (seed, epoch), resuming from a checkpoint reproduces the
+/// uninterrupted run exactly on the CPU.
+/// </summary>
+internal static class TrainingCheckpoint
+{
+    private const string Kind = "checkpoint";
+    private const uint Version = 1;
+
+    public static void Save(string path, ScanStage stage, int completedEpochs, nn.Module model,
+        OptimizerHelper? optimizer, IReadOnlyList<EpochRecord> history)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(stage.ToString());
+            writer.Write(completedEpochs);
+            writer.Write(System.Text.Json.JsonSerializer.Serialize(history, ScanJson.Options));
+            WriteBlock(writer, w => model.save(w));
+            WriteBlock(writer, w => optimizer?.save_state_dict(w));
+        }
+        ScanFile.Write(path, Kind, Version, buffer.ToArray());
+    }
+
+    /// <summary>Loads a checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>.</summary>
+    /// <returns>Completed epochs and history, or null when <paramref name="path"/> does not exist.</returns>
+    /// <exception cref="InvalidDataException">The file is damaged or belongs to another stage.</exception>
+    public static (int CompletedEpochs, List<EpochRecord> History)? TryLoad(string path, ScanStage stage,
+        nn.Module model, OptimizerHelper? optimizer)
+    {
+        if (!File.Exists(path))
+            return null;
+        byte[] payload = ScanFile.Read(path, Kind, Version);
+        using var reader = new BinaryReader(new MemoryStream(payload));
+        string foundStage = reader.ReadString();
+        if (foundStage != stage.ToString())
+            throw new InvalidDataException($"Checkpoint '{path}' belongs to the {foundStage} stage, expected {stage}.");
+        int completed = reader.ReadInt32();
+        var history = System.Text.Json.JsonSerializer.Deserialize<List<EpochRecord>>(reader.ReadString(), ScanJson.Options)
+                      ?? new List<EpochRecord>();
+        byte[] modelBytes = ReadBlock(reader);
+        byte[] optimizerBytes = ReadBlock(reader);
+        try
+        {
+            using (var modelReader = new BinaryReader(new MemoryStream(modelBytes)))
+                model.load(modelReader, strict: true);
+            if (optimizer is not null && optimizerBytes.Length > 0)
+            {
+                using var optimizerReader = new BinaryReader(new MemoryStream(optimizerBytes));
+                optimizer.load_state_dict(optimizerReader);
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{path}' does not fit this model (different architecture or options): {e.Message}", e);
+        }
+        return (completed, history);
+    }
+
+    private static void WriteBlock(BinaryWriter writer, Action<BinaryWriter> write)
+    {
+        using var block = new MemoryStream();
+        using (var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true))
+            write(blockWriter);
+        writer.Write(block.Length);
+        writer.Write(block.GetBuffer(), 0, (int)block.Length);
+    }
+
+    private static byte[] ReadBlock(BinaryReader reader)
+    {
+        long length = reader.ReadInt64();
+        return reader.ReadBytes(checked((int)length));
+    }
+}
