@@ -1,0 +1,34 @@
+using Scan.Augment.Internal;
+using Scan.Augment.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Augment.Ops;
+
+/// <summary>
+/// Scales each sample's brightness by a factor drawn uniformly in [<see cref="MinFactor"/>, <see cref="MaxFactor"/>]:
+/// torchvision's adjust_brightness (blend with black, clamped to [0, 1]). One of SCAN's strong ops (factor 0.05..0.95).
+/// </summary>
+public sealed class Brightness : IAugmentation
+{
+    /// <summary>Creates the op.</summary>
+    /// <param name="minFactor">Smallest factor (0 is black, 1 the original), in [0, 10].</param>
+    /// <param name="maxFactor">Largest factor (0 is black, 1 the original), in [minFactor, 10].</param>
+    /// <exception cref="ArgumentOutOfRangeException">A bound outside [0, 10].</exception>
+    /// <exception cref="ArgumentException"><paramref name="minFactor"/> exceeds <paramref name="maxFactor"/>.</exception>
+    public Brightness(double minFactor = 0.05, double maxFactor = 0.95)
+    {
+        Guard.Interval(minFactor, maxFactor, 0, 10, nameof(minFactor), nameof(maxFactor));
+        (MinFactor, MaxFactor) = (minFactor, maxFactor);
+    }
+
+    /// <summary>Smallest factor (0 is black, 1 the original).</summary>
+    public double MinFactor { get; }
+
+    /// <summary>Largest factor (0 is black, 1 the original).</summary>
+    public double MaxFactor { get; }
+
+    /// <inheritdoc />
+    public Tensor Apply(Tensor images, Generator generator) =>
+        PerSampleFactorOp.Apply(images, generator, MinFactor, MaxFactor, ColorKernels.Brightness);
+}

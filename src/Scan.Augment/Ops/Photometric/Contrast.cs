@@ -1,0 +1,34 @@
+using Scan.Augment.Internal;
+using Scan.Augment.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Augment.Ops;
+
+/// <summary>
+/// Scales each sample's contrast by a factor drawn uniformly in [<see cref="MinFactor"/>, <see cref="MaxFactor"/>]:
+/// torchvision's adjust_contrast (blend with the image's mean luma, clamped). One of SCAN's strong ops (0.05..0.95).
+/// </summary>
+public sealed class Contrast : IAugmentation
+{
+    /// <summary>Creates the op.</summary>
+    /// <param name="minFactor">Smallest factor (0 is flat grey, 1 the original), in [0, 10].</param>
+    /// <param name="maxFactor">Largest factor (0 is flat grey, 1 the original), in [minFactor, 10].</param>
+    /// <exception cref="ArgumentOutOfRangeException">A bound outside [0, 10].</exception>
+    /// <exception cref="ArgumentException"><paramref name="minFactor"/> exceeds <paramref name="maxFactor"/>.</exception>
+    public Contrast(double minFactor = 0.05, double maxFactor = 0.95)
+    {
+        Guard.Interval(minFactor, maxFactor, 0, 10, nameof(minFactor), nameof(maxFactor));
+        (MinFactor, MaxFactor) = (minFactor, maxFactor);
+    }
+
+    /// <summary>Smallest factor (0 is flat grey, 1 the original).</summary>
+    public double MinFactor { get; }
+
+    /// <summary>Largest factor (0 is flat grey, 1 the original).</summary>
+    public double MaxFactor { get; }
+
+    /// <inheritdoc />
+    public Tensor Apply(Tensor images, Generator generator) =>
+        PerSampleFactorOp.Apply(images, generator, MinFactor, MaxFactor, ColorKernels.Contrast);
+}
