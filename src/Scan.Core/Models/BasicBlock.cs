@@ -36,6 +36,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         var output = functional.relu(bn1.forward(conv1.forward(input)));
         output = bn2.forward(conv2.forward(output));
         var shortcut = downsample is null ? input : downsample.forward(input);
-        return functional.relu(output.add_(shortcut)).MoveToOuterDisposeScope();
+        // Out of place: an in-place add_ onto the BatchNorm output here corrupted its gradient (NaN after one step).
+        return functional.relu(output + shortcut).MoveToOuterDisposeScope();
     }
 }
