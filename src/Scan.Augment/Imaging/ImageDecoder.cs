@@ -1,0 +1,194 @@
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Augment.Imaging;
+
+/// <summary>
+/// Decodes image files (PNG, JPEG, WebP, BMP, GIF: the first frame) with SkiaSharp into (C, H, W) pixels, optionally
+/// resized, as RGB or grayscale.
+/// </summary>
+/// <remarks>
+/// Alpha is dropped without compositing (the colour channels are kept as stored, un-premultiplied), as Pillow's
+/// <c>convert("RGB")</c> does. EXIF orientation is not applied (nor is it by torchvision's image folders). Resizing
+/// stretches to exactly the requested size (no aspect-preserving crop) with bilinear filtering over mipmaps, so large
+/// downscales are anti-aliased; values differ slightly from Pillow's resampling.
+/// </remarks>
+/// <example>
+/// <code>
+/// using var image = ImageDecoder.Decode("cat.jpg", height: 32, width: 32); // shape: (3, 32, 32), values in [0, 1]
+/// </code>
+/// </example>
+public static class ImageDecoder
+{
+    /// <summary>File extensions (lower case, with the dot) that image folders treat as images.</summary>
+    public static IReadOnlySet<string> SupportedExtensions { get; } =
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif" };
+
+    /// <summary>Decodes an image file at its own size into a float32 tensor of shape (C, H, W) in [0, 1].</summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    public static Tensor Decode(string path, ColorMode mode = ColorMode.Rgb)
+    {
+        using var bitmap = DecodeBitmap(ReadFile(path), path);
+        return ToTensor(bitmap, mode);
+    }
+
+    /// <summary>Decodes an image file, resized to <paramref name="height"/> x <paramref name="width"/>, into a
+    /// float32 tensor of shape (C, height, width) in [0, 1].</summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="height">Output height in pixels, at least 1.</param>
+    /// <param name="width">Output width in pixels, at least 1.</param>
+    /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    public static Tensor Decode(string path, int height, int width, ColorMode mode = ColorMode.Rgb)
+    {
+        ValidateSize(height, width);
+        using var bitmap = DecodeBitmap(ReadFile(path), path);
+        using var resized = Resize(bitmap, height, width);
+        return ToTensor(resized ?? bitmap, mode);
+    }
+
+    /// <summary>Decodes an image read from <paramref name="stream"/> (to its end) at its own size into a float32
+    /// tensor of shape (C, H, W) in [0, 1].</summary>
+    /// <param name="stream">A readable stream positioned at the start of the encoded image.</param>
+    /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    /// <exception cref="InvalidDataException">The data is not a decodable image or is truncated.</exception>
+    public static Tensor Decode(Stream stream, ColorMode mode = ColorMode.Rgb)
+    {
+        using var bitmap = DecodeBitmap(ReadStream(stream), StreamName(stream));
+        return ToTensor(bitmap, mode);
+    }
+
+    /// <summary>Decodes an image read from <paramref name="stream"/> (to its end), resized to
+    /// <paramref name="height"/> x <paramref name="width"/>, into a float32 tensor of shape (C, height, width) in [0, 1].</summary>
+    /// <param name="stream">A readable stream positioned at the start of the encoded image.</param>
+    /// <param name="height">Output height in pixels, at least 1.</param>
+    /// <param name="width">Output width in pixels, at least 1.</param>
+    /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
+    /// <exception cref="InvalidDataException">The data is not a decodable image or is truncated.</exception>
+    public static Tensor Decode(Stream stream, int height, int width, ColorMode mode = ColorMode.Rgb)
+    {
+        ValidateSize(height, width);
+        using var bitmap = DecodeBitmap(ReadStream(stream), StreamName(stream));
+        using var resized = Resize(bitmap, height, width);
+        return ToTensor(resized ?? bitmap, mode);
+    }
+
+    /// <summary>
+    /// Decodes an image file, resized to <paramref name="height"/> x <paramref name="width"/>, into 8-bit pixels laid
+    /// out channel by channel (C, H, W): the compact form datasets keep in memory.
+    /// </summary>
+    /// <returns>An array of <c>mode.Channels() * height * width</c> bytes.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    public static byte[] DecodePixels(string path, int height, int width, ColorMode mode = ColorMode.Rgb)
+    {
+        ValidateSize(height, width);
+        var pixels = new byte[checked(mode.Channels() * height * width)];
+        DecodePixels(path, height, width, mode, pixels);
+        return pixels;
+    }
+
+    /// <summary>
+    /// Decodes an image file, resized to <paramref name="height"/> x <paramref name="width"/>, into
+    /// <paramref name="destination"/> as 8-bit (C, H, W) pixels, e.g. straight into a slot of a dataset's array.
+    /// </summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="height">Output height in pixels, at least 1.</param>
+    /// <param name="width">Output width in pixels, at least 1.</param>
+    /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
+    /// <param name="destination">Exactly <c>mode.Channels() * height * width</c> bytes.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or <paramref name="destination"/> has
+    /// the wrong length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    public static void DecodePixels(string path, int height, int width, ColorMode mode, Span<byte> destination)
+    {
+        ValidateSize(height, width);
+        int expected = checked(mode.Channels() * height * width);
+        if (destination.Length != expected)
+            throw new ArgumentException($"Destination holds {destination.Length} bytes; expected {expected} ({mode.Channels()}x{height}x{width}).", nameof(destination));
+        using var bitmap = DecodeBitmap(ReadFile(path), path);
+        using var resized = Resize(bitmap, height, width);
+        PlanarPixels.Write(resized ?? bitmap, mode, destination);
+    }
+
+    private static Tensor ToTensor(SKBitmap bitmap, ColorMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var bytes = empty(new long[] { mode.Channels(), bitmap.Height, bitmap.Width }, ScalarType.Byte);
+        PlanarPixels.Write(bitmap, mode, bytes.bytes);
+        // Same conversion as torchvision's ToTensor: float, then divide by 255.
+        return bytes.to_type(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Decodes the first frame to un-premultiplied RGBA at the image's own size.</summary>
+    private static SKBitmap DecodeBitmap(byte[] encoded, string source)
+    {
+        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var created);
+        if (codec is null)
+            throw new InvalidDataException(
+                $"Cannot decode '{source}': not a PNG, JPEG, WebP, BMP or GIF image ({encoded.Length} bytes; SkiaSharp: {created}).");
+
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        // Frame 0 is the default: a GIF decodes to its first frame.
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            // Pillow also refuses truncated images by default; a partly grey image would silently poison a dataset.
+            throw new InvalidDataException(
+                $"Cannot decode '{source}': the {codec.EncodedFormat} data of a {info.Width}x{info.Height} image is incomplete or corrupt (SkiaSharp: {result}).");
+        }
+
+        return bitmap;
+    }
+
+    /// <summary>Returns a resized copy, or null when the bitmap already has the requested size.</summary>
+    private static SKBitmap? Resize(SKBitmap bitmap, int height, int width)
+    {
+        if (bitmap.Width == width && bitmap.Height == height)
+            return null;
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        return bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
+               ?? throw new InvalidOperationException($"SkiaSharp could not resize a {bitmap.Width}x{bitmap.Height} image to {width}x{height}.");
+    }
+
+    private static byte[] ReadFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' not found.", path);
+        return File.ReadAllBytes(path);
+    }
+
+    private static byte[] ReadStream(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    private static string StreamName(Stream stream) => stream is FileStream file ? file.Name : "the stream";
+
+    private static void ValidateSize(int height, int width)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+    }
+}

@@ -1,0 +1,24 @@
+namespace Scan.Augment.Imaging;
+
+/// <summary>Layout of a PNG grid written by <see cref="ImageGrid"/>.</summary>
+public sealed record ImageGridOptions
+{
+    /// <summary>Images per row (the last row may be shorter); at least 1. Default 8, as torchvision's make_grid.</summary>
+    public int Columns { get; init; } = 8;
+
+    /// <summary>Pixels of background between images and around the grid; at least 0. Default 2, as torchvision's make_grid.</summary>
+    public int Padding { get; init; } = 2;
+
+    /// <summary>Integer nearest-neighbour magnification of every image; at least 1. Small images such as 28x28
+    /// prototypes read better at 2 to 4.</summary>
+    public int Scale { get; init; } = 1;
+
+    /// <summary>
+    /// Optional text drawn to the left of each row, one entry per row (e.g. one row per cluster, labelled with its
+    /// matched class). When set, its length must equal the number of rows.
+    /// </summary>
+    public IReadOnlyList<string>? RowLabels { get; init; }
+
+    /// <summary>Font size of <see cref="RowLabels"/> in pixels; above 0. Default 12.</summary>
+    public float LabelFontSize { get; init; } = 12f;
+}
