@@ -1,0 +1,121 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Data;
+
+/// <summary>
+/// An image dataset whose pixels stay 8-bit until a batch is read: raw files are memory-mapped, compressed or decoded
+/// images are kept as one compact byte array, and conversion to float happens per batch in <see cref="GetBatch"/>.
+/// Base of the file-backed loaders (<see cref="IdxDataset"/>, <see cref="CifarDataset"/>, <see cref="Stl10Dataset"/>,
+/// <see cref="ImageFolderDataset"/>). Reading batches is thread-safe; dispose the dataset to release mapped files.
+/// </summary>
+public abstract class ByteImageDataset : IImageDataset, IDisposable
+{
+    private readonly PixelSource _pixels;
+    private readonly bool _columnMajor;
+    private bool _disposed;
+
+    /// <param name="pixels">The images, each C·H·W bytes; owned (disposed with the dataset).</param>
+    /// <param name="channels">C, 1 or 3.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="labels">One label per image, already validated, or null.</param>
+    /// <param name="classNames">Names indexed by label, or null.</param>
+    /// <param name="columnMajor">Each channel is stored column by column (STL-10) and is transposed when read.</param>
+    private protected ByteImageDataset(PixelSource pixels, int channels, int height, int width, int[]? labels,
+        IReadOnlyList<string>? classNames, bool columnMajor = false)
+    {
+        if (pixels.ImageBytes != channels * height * width)
+            throw new ArgumentException($"The pixel source has {pixels.ImageBytes}-byte images; expected {channels}x{height}x{width}.", nameof(pixels));
+        _pixels = pixels;
+        _columnMajor = columnMajor;
+        Channels = channels;
+        Height = height;
+        Width = width;
+        Labels = labels is null ? null : Array.AsReadOnly(labels);
+        ClassNames = classNames is null ? null : Array.AsReadOnly(classNames.ToArray());
+    }
+
+    /// <inheritdoc />
+    public int Count => _pixels.Count;
+
+    /// <inheritdoc />
+    public int Channels { get; }
+
+    /// <inheritdoc />
+    public int Height { get; }
+
+    /// <inheritdoc />
+    public int Width { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int>? Labels { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBatch(ReadOnlySpan<int> indices)
+    {
+        using var scope = NewDisposeScope();
+        // Same conversion as torchvision's ToTensor: float, then divide by 255.
+        var batch = GetBytes(indices).to_type(ScalarType.Float32).div_(255f); // shape: (N, C, H, W)
+        return batch.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Reads the images at <paramref name="indices"/> as stored: one uint8 tensor of shape (N, C, H, W) with values
+    /// 0..255, on the CPU. The caller owns (disposes) the tensor.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below <see cref="Count"/>.</exception>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of pixels; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBytes(ReadOnlySpan<int> indices)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        DatasetChecks.CheckIndices(indices, Count);
+        int imageBytes = _pixels.ImageBytes;
+        if ((long)indices.Length * imageBytes > int.MaxValue)
+            throw new ArgumentException(
+                $"A batch of {indices.Length} images of {imageBytes} bytes exceeds 2 GiB; read at most {int.MaxValue / imageBytes} images at once.",
+                nameof(indices));
+
+        using var scope = NewDisposeScope();
+        var shape = _columnMajor
+            ? new long[] { indices.Length, Channels, Width, Height }
+            : new long[] { indices.Length, Channels, Height, Width };
+        var bytes = empty(shape, ScalarType.Byte);
+        if (indices.Length > 0)
+        {
+            var target = bytes.bytes;
+            for (int i = 0; i < indices.Length; i++)
+                _pixels.CopyImage(indices[i], target.Slice(i * imageBytes, imageBytes));
+        }
+
+        if (_columnMajor)
+            bytes = bytes.transpose(2, 3).contiguous();
+        return bytes.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _pixels.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Checks labels read from a file against the class count; the message names the file.</summary>
+    private protected static void CheckFileLabels(ReadOnlySpan<int> labels, int classCount, string path, string format)
+    {
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classCount)
+                throw new InvalidDataException(
+                    $"'{path}' gives image {i} the label {labels[i]}; expected 0 to {classCount - 1} for {format}.");
+        }
+    }
+}

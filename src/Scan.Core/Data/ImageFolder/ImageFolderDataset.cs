@@ -1,0 +1,170 @@
+using Scan.Augment.Imaging;
+
+namespace Scan.Core.Data;
+
+/// <summary>
+/// A folder of image files (PNG, JPEG, WebP, BMP, GIF: first frame) decoded with SkiaSharp, resized to one size, as RGB
+/// or grayscale. With one sub-folder per class (as torchvision's ImageFolder) the sub-folder names, in ordinal order,
+/// are the class names and give the labels; with image files directly in the folder and no sub-folders, the dataset
+/// has no labels. Images are decoded once, in parallel, into a compact byte array (C·H·W bytes each).
+/// </summary>
+/// <remarks>
+/// Files are recognised by extension (<see cref="ImageDecoder.SupportedExtensions"/>); other files are ignored, as
+/// are sub-folders whose name starts with a dot (e.g. .ipynb_checkpoints). Class sub-folders are searched
+/// recursively; files are taken in ordinal order of their paths, so the dataset order is reproducible.
+/// </remarks>
+/// <example>
+/// <code>
+/// using var pets = ImageFolderDataset.Load("photos", new ImageFolderOptions { Height = 64, Width = 64, SkipUndecodable = true });
+/// foreach (var skipped in pets.Skipped) Console.WriteLine($"{skipped.Path}: {skipped.Reason}");
+/// </code>
+/// </example>
+public sealed class ImageFolderDataset : ByteImageDataset
+{
+    private ImageFolderDataset(PixelSource pixels, ImageFolderOptions options, int[]? labels, string[]? classNames,
+        string[] files, SkippedImage[] skipped)
+        : base(pixels, options.ColorMode.Channels(), options.Height, options.Width, labels, classNames)
+    {
+        Files = Array.AsReadOnly(files);
+        Skipped = Array.AsReadOnly(skipped);
+    }
+
+    /// <summary>The file each image was decoded from, in dataset order.</summary>
+    public IReadOnlyList<string> Files { get; }
+
+    /// <summary>Files left out because they could not be decoded (only with
+    /// <see cref="ImageFolderOptions.SkipUndecodable"/>), in path order.</summary>
+    public IReadOnlyList<SkippedImage> Skipped { get; }
+
+    /// <summary>Decodes every image under <paramref name="root"/>.</summary>
+    /// <param name="root">A folder with one sub-folder per class, or with the image files themselves.</param>
+    /// <param name="options">Output size, colour mode and whether to skip undecodable files.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the parallelism in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">The folder (or a class sub-folder) holds no images, holds images both
+    /// beside and inside class sub-folders, or a file cannot be decoded (unless skipped) or none can; the message names
+    /// the folder or file.</exception>
+    public static ImageFolderDataset Load(string root, ImageFolderOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Height < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Height, "ImageFolderOptions.Height must be at least 1.");
+        if (options.Width < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Width, "ImageFolderOptions.Width must be at least 1.");
+        if (options.MaxDegreeOfParallelism is 0 or < -1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxDegreeOfParallelism, "ImageFolderOptions.MaxDegreeOfParallelism must be -1 or at least 1.");
+        int channels = options.ColorMode.Channels();
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"Image folder '{root}' not found.");
+
+        var (files, labels, classNames) = FindImages(root);
+        int imageBytes = checked(channels * options.Height * options.Width);
+        if ((long)files.Length * imageBytes > Array.MaxLength)
+            throw new InvalidDataException(
+                $"'{root}' holds {files.Length} images; at {options.Height}x{options.Width}x{channels} they need more than one array can hold. Choose a smaller size.");
+
+        var pixels = new byte[(long)files.Length * imageBytes];
+        var failures = new InvalidDataException?[files.Length];
+        Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, i =>
+        {
+            try
+            {
+                ImageDecoder.DecodePixels(files[i], options.Height, options.Width, options.ColorMode,
+                    pixels.AsSpan((int)((long)i * imageBytes), imageBytes));
+            }
+            catch (InvalidDataException e)
+            {
+                failures[i] = e;
+            }
+        });
+
+        int failed = failures.Count(f => f is not null);
+        if (failed > 0 && !options.SkipUndecodable)
+        {
+            var first = failures.First(f => f is not null)!;
+            string more = failed > 1 ? $" {failed - 1} more file(s) cannot be decoded either." : "";
+            throw new InvalidDataException(
+                $"{first.Message}{more} Set ImageFolderOptions.SkipUndecodable to leave such files out.", first);
+        }
+
+        if (failed == files.Length)
+            throw new InvalidDataException(
+                $"None of the {files.Length} image files in '{root}' could be decoded; the first, '{files[0]}': {failures[0]!.Message}");
+
+        // Close the gaps left by skipped files, keeping the order.
+        var kept = new List<int>(files.Length - failed);
+        var skipped = new List<SkippedImage>(failed);
+        for (int i = 0; i < files.Length; i++)
+        {
+            if (failures[i] is { } failure)
+            {
+                skipped.Add(new SkippedImage(files[i], failure.Message));
+                continue;
+            }
+
+            if (kept.Count != i)
+                Array.Copy(pixels, (long)i * imageBytes, pixels, (long)kept.Count * imageBytes, imageBytes);
+            kept.Add(i);
+        }
+
+        if (failed > 0)
+            Array.Resize(ref pixels, kept.Count * imageBytes);
+        return new ImageFolderDataset(
+            new ArrayPixelSource(pixels, kept.Count, imageBytes),
+            options,
+            labels is null ? null : kept.Select(i => labels[i]).ToArray(),
+            classNames,
+            kept.Select(i => files[i]).ToArray(),
+            skipped.ToArray());
+    }
+
+    private static (string[] Files, int[]? Labels, string[]? ClassNames) FindImages(string root)
+    {
+        var classFolders = Directory.GetDirectories(root)
+            .Where(d => !Path.GetFileName(d).StartsWith('.'))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        var topLevel = ImagesIn(root, SearchOption.TopDirectoryOnly);
+
+        if (classFolders.Length == 0)
+        {
+            if (topLevel.Length == 0)
+                throw new InvalidDataException(
+                    $"Image folder '{root}' holds no image files ({ExtensionList}) and no class sub-folders.");
+            return (topLevel, null, null);
+        }
+
+        if (topLevel.Length > 0)
+            throw new InvalidDataException(
+                $"Image folder '{root}' holds class sub-folders and also {topLevel.Length} image file(s) beside them, e.g. '{topLevel[0]}'; expected either one sub-folder per class or image files only.");
+
+        var files = new List<string>();
+        var labels = new List<int>();
+        for (int c = 0; c < classFolders.Length; c++)
+        {
+            var images = ImagesIn(classFolders[c], SearchOption.AllDirectories);
+            if (images.Length == 0)
+                throw new InvalidDataException(
+                    $"Class folder '{classFolders[c]}' holds no image files ({ExtensionList}); expected at least one per class.");
+            files.AddRange(images);
+            labels.AddRange(Enumerable.Repeat(c, images.Length));
+        }
+
+        return (files.ToArray(), labels.ToArray(), classFolders.Select(f => Path.GetFileName(f)).ToArray());
+    }
+
+    private static string[] ImagesIn(string folder, SearchOption search) =>
+        Directory.EnumerateFiles(folder, "*", search)
+            .Where(f => ImageDecoder.SupportedExtensions.Contains(Path.GetExtension(f)))
+            .Where(f => search == SearchOption.TopDirectoryOnly || !HasHiddenFolder(folder, f))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    private static bool HasHiddenFolder(string root, string file) =>
+        Path.GetRelativePath(root, Path.GetDirectoryName(file)!)
+            .Split(Path.DirectorySeparatorChar)
+            .Any(part => part.StartsWith('.') && part != ".");
+
+    private static string ExtensionList => string.Join(", ", ImageDecoder.SupportedExtensions.Order(StringComparer.Ordinal));
+}

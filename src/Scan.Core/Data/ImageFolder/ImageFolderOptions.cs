@@ -1,0 +1,26 @@
+using Scan.Augment.Imaging;
+
+namespace Scan.Core.Data;
+
+/// <summary>How <see cref="ImageFolderDataset"/> decodes a folder of image files.</summary>
+public sealed record ImageFolderOptions
+{
+    /// <summary>Height every image is resized to, in pixels; at least 1.</summary>
+    public required int Height { get; init; }
+
+    /// <summary>Width every image is resized to, in pixels; at least 1.</summary>
+    public required int Width { get; init; }
+
+    /// <summary>RGB (3 channels, the default) or grayscale (1 channel).</summary>
+    public ColorMode ColorMode { get; init; } = ColorMode.Rgb;
+
+    /// <summary>
+    /// When true, files with an image extension that cannot be decoded are left out and listed in
+    /// <see cref="ImageFolderDataset.Skipped"/>; when false (the default), the first one raises an
+    /// <see cref="InvalidDataException"/>.
+    /// </summary>
+    public bool SkipUndecodable { get; init; }
+
+    /// <summary>Images decoded at once; -1 (the default) for one per processor.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+}

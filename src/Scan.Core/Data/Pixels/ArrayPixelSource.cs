@@ -1,0 +1,18 @@
+namespace Scan.Core.Data;
+
+/// <summary>Images stored back to back in one byte array (e.g. a decompressed .gz file or decoded image folder).</summary>
+internal sealed class ArrayPixelSource : PixelSource
+{
+    private readonly byte[] _pixels;
+
+    public ArrayPixelSource(byte[] pixels, int count, int imageBytes)
+        : base(count, imageBytes)
+    {
+        if (pixels.LongLength != (long)count * imageBytes)
+            throw new ArgumentException($"Expected {(long)count * imageBytes} bytes for {count} images of {imageBytes} bytes, got {pixels.LongLength}.", nameof(pixels));
+        _pixels = pixels;
+    }
+
+    public override void CopyImage(int index, Span<byte> destination) =>
+        _pixels.AsSpan(checked(index * ImageBytes), ImageBytes).CopyTo(destination);
+}

@@ -1,0 +1,28 @@
+namespace Scan.Core.Data;
+
+/// <summary>
+/// Where a dataset's 8-bit pixels live: a compact byte array or a memory-mapped file. Each image is a run of
+/// <see cref="ImageBytes"/> bytes; reading is thread-safe.
+/// </summary>
+internal abstract class PixelSource : IDisposable
+{
+    protected PixelSource(int count, int imageBytes)
+    {
+        Count = count;
+        ImageBytes = imageBytes;
+    }
+
+    /// <summary>Number of images.</summary>
+    public int Count { get; }
+
+    /// <summary>Bytes per image (C·H·W).</summary>
+    public int ImageBytes { get; }
+
+    /// <summary>Copies image <paramref name="index"/> (0 ≤ index &lt; Count, checked by the caller) into
+    /// <paramref name="destination"/>, which holds exactly <see cref="ImageBytes"/> bytes.</summary>
+    public abstract void CopyImage(int index, Span<byte> destination);
+
+    public virtual void Dispose()
+    {
+    }
+}

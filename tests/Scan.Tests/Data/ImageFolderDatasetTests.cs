@@ -1,0 +1,167 @@
+using Scan.Augment.Imaging;
+using Scan.Core.Data;
+using SkiaSharp;
+using static Scan.Tests.Imaging.ImageFileWriters;
+
+namespace Scan.Tests.Data;
+
+public class ImageFolderDatasetTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static (byte, byte, byte) Colour(int k) => ((byte)(30 * k + 10), (byte)(200 - 20 * k), (byte)(7 * k));
+
+    /// <summary>A flat 4x4 image of colour k.</summary>
+    private void WriteImage(string relative, int k, SKEncodedImageFormat format = SKEncodedImageFormat.Png) =>
+        File.WriteAllBytes(_folder.File(relative), Encode(format, 4, 4, (_, _) => Colour(k)));
+
+    private static ImageFolderOptions Size4 => new() { Height = 4, Width = 4 };
+
+    private static byte[] FlatPlanar(int k, int pixels = 16)
+    {
+        var (r, g, b) = Colour(k);
+        return Enumerable.Repeat(r, pixels).Concat(Enumerable.Repeat(g, pixels)).Concat(Enumerable.Repeat(b, pixels)).ToArray();
+    }
+
+    [Fact]
+    public void Class_sub_folders_give_sorted_class_names_labels_and_files()
+    {
+        WriteImage("dog/b.png", 1);
+        WriteImage("dog/a.png", 2);
+        WriteImage("cat/x.png", 3);
+        WriteImage("cat/more/y.png", 4); // class folders are searched recursively
+        File.WriteAllText(_folder.File("cat/readme.txt"), "not an image: ignored");
+        WriteImage(".ipynb_checkpoints/z.png", 5); // hidden folders are not classes
+
+        using var dataset = ImageFolderDataset.Load(_folder.Path, Size4);
+        using var bytes = dataset.GetBytes([0, 1, 2, 3]);
+
+        dataset.ClassNames.Should().Equal("cat", "dog");
+        dataset.Labels.Should().Equal(0, 0, 1, 1);
+        dataset.Files.Select(f => Path.GetRelativePath(_folder.Path, f).Replace('\\', '/'))
+            .Should().Equal("cat/more/y.png", "cat/x.png", "dog/a.png", "dog/b.png");
+        (dataset.Count, dataset.Channels, dataset.Height, dataset.Width).Should().Be((4, 3, 4, 4));
+        dataset.Skipped.Should().BeEmpty();
+        bytes.data<byte>().ToArray().Should().Equal(FlatPlanar(4).Concat(FlatPlanar(3)).Concat(FlatPlanar(2)).Concat(FlatPlanar(1)));
+    }
+
+    [Fact]
+    public void Jpeg_images_decode_within_their_compression_error()
+    {
+        WriteImage("a/one.jpg", 2, SKEncodedImageFormat.Jpeg);
+        WriteImage("b/two.jpeg", 5, SKEncodedImageFormat.Jpeg);
+
+        using var dataset = ImageFolderDataset.Load(_folder.Path, Size4);
+        using var bytes = dataset.GetBytes([0, 1]);
+
+        // Flat colours at quality 100 come back within 3 levels (of 255).
+        var expected = FlatPlanar(2).Concat(FlatPlanar(5)).ToArray();
+        bytes.data<byte>().ToArray().Zip(expected, (a, b) => Math.Abs(a - b)).Max().Should().BeLessThanOrEqualTo(3);
+    }
+
+    [Fact]
+    public void Images_directly_in_the_folder_form_an_unlabelled_dataset_resized_and_in_grayscale()
+    {
+        File.WriteAllBytes(_folder.File("b.bmp"), Bmp(6, 6, (_, _) => (255, 0, 0)));
+        WriteImage("a.png", 1);
+
+        using var dataset = ImageFolderDataset.Load(_folder.Path, new ImageFolderOptions { Height = 2, Width = 3, ColorMode = ColorMode.Grayscale });
+        using var batch = dataset.GetBatch([0, 1]);
+
+        dataset.Labels.Should().BeNull();
+        dataset.ClassNames.Should().BeNull();
+        batch.shape.Should().Equal(2, 1, 2, 3);
+        // Pillow's luma of pure red is 76, of colour 1 (40, 180, 7) is (40·19595 + 180·38470 + 7·7471 + 32768) >> 16 = 118.
+        batch.data<float>().ToArray().Should().Equal(Enumerable.Repeat(118 / 255f, 6).Concat(Enumerable.Repeat(76 / 255f, 6)));
+    }
+
+    [Fact]
+    public void An_undecodable_file_is_reported_by_name()
+    {
+        WriteImage("cat/good.png", 1);
+        string bad = _folder.File("cat/broken.png");
+        File.WriteAllText(bad, "this is not a png");
+
+        var load = () => ImageFolderDataset.Load(_folder.Path, Size4);
+
+        load.Should().Throw<InvalidDataException>().WithMessage($"*'{bad}'*SkipUndecodable*");
+    }
+
+    [Fact]
+    public void Undecodable_files_can_be_skipped_and_are_listed_with_labels_kept_aligned()
+    {
+        WriteImage("a/1.png", 1);
+        string bad = _folder.File("a/2.png");
+        File.WriteAllBytes(bad, [1, 2, 3]);
+        WriteImage("b/3.png", 3);
+
+        using var dataset = ImageFolderDataset.Load(_folder.Path, Size4 with { SkipUndecodable = true });
+        using var bytes = dataset.GetBytes([0, 1]);
+
+        dataset.Count.Should().Be(2);
+        dataset.Labels.Should().Equal(0, 1);
+        dataset.Skipped.Should().ContainSingle().Which.Path.Should().Be(bad);
+        dataset.Skipped[0].Reason.Should().Contain("not a PNG, JPEG, WebP, BMP or GIF");
+        bytes.data<byte>().ToArray().Should().Equal(FlatPlanar(1).Concat(FlatPlanar(3)));
+    }
+
+    [Fact]
+    public void A_folder_where_nothing_decodes_is_rejected_even_when_skipping()
+    {
+        File.WriteAllText(_folder.File("x.png"), "no");
+
+        var load = () => ImageFolderDataset.Load(_folder.Path, Size4 with { SkipUndecodable = true });
+
+        load.Should().Throw<InvalidDataException>().WithMessage($"*None of the 1 image files in '{_folder.Path}'*");
+    }
+
+    [Fact]
+    public void An_empty_folder_is_rejected_naming_it()
+    {
+        var load = () => ImageFolderDataset.Load(_folder.Path, Size4);
+
+        load.Should().Throw<InvalidDataException>().WithMessage($"*'{_folder.Path}' holds no image files*");
+    }
+
+    [Fact]
+    public void An_empty_class_folder_is_rejected_naming_it()
+    {
+        WriteImage("cat/a.png", 1);
+        Directory.CreateDirectory(Path.Combine(_folder.Path, "dog"));
+
+        var load = () => ImageFolderDataset.Load(_folder.Path, Size4);
+
+        load.Should().Throw<InvalidDataException>().WithMessage($"*'{Path.Combine(_folder.Path, "dog")}' holds no image files*");
+    }
+
+    [Fact]
+    public void Images_beside_class_folders_are_rejected()
+    {
+        WriteImage("cat/a.png", 1);
+        WriteImage("stray.png", 2);
+
+        var load = () => ImageFolderDataset.Load(_folder.Path, Size4);
+
+        load.Should().Throw<InvalidDataException>().WithMessage("*class sub-folders and also 1 image file*stray.png*");
+    }
+
+    [Fact]
+    public void A_missing_folder_is_reported()
+    {
+        string missing = Path.Combine(_folder.Path, "absent");
+
+        var load = () => ImageFolderDataset.Load(missing, Size4);
+
+        load.Should().Throw<DirectoryNotFoundException>().WithMessage($"*'{missing}'*");
+    }
+
+    [Fact]
+    public void A_size_below_one_is_rejected()
+    {
+        var load = () => ImageFolderDataset.Load(_folder.Path, new ImageFolderOptions { Height = 0, Width = 4 });
+
+        load.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*Height must be at least 1*");
+    }
+}
