@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Scan.Augment.Imaging;
 
 namespace Scan.Core.Data;
@@ -66,18 +67,26 @@ public sealed class ImageFolderDataset : ByteImageDataset
 
         var pixels = new byte[(long)files.Length * imageBytes];
         var failures = new InvalidDataException?[files.Length];
-        Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, i =>
+        try
         {
-            try
+            Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, i =>
             {
-                ImageDecoder.DecodePixels(files[i], options.Height, options.Width, options.ColorMode,
-                    pixels.AsSpan((int)((long)i * imageBytes), imageBytes));
-            }
-            catch (InvalidDataException e)
-            {
-                failures[i] = e;
-            }
-        });
+                try
+                {
+                    ImageDecoder.DecodePixels(files[i], options.Height, options.Width, options.ColorMode,
+                        pixels.AsSpan((int)((long)i * imageBytes), imageBytes));
+                }
+                catch (InvalidDataException e)
+                {
+                    failures[i] = e;
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            // An I/O failure (file deleted or unreadable meanwhile): surface it as itself, not wrapped.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
 
         int failed = failures.Count(f => f is not null);
         if (failed > 0 && !options.SkipUndecodable)
