@@ -3,7 +3,7 @@
 
 Times forward + backward of the three SCAN losses in PyTorch at B = 512, C = 10, D = 128, float32, CPU, 2 threads,
 with the same algorithms as Scan.Losses (written here from the papers' formulas: SimCLR Eq. 1, SCAN Eq. 2 and
-Sec. 3.3) and the same protocol as the C# side: fresh leaf inputs per step, `warmup` steps, then `rounds` rounds of
+Sec. 2.3) and the same protocol as the C# side: fresh leaf inputs per step, `warmup` steps, then `rounds` rounds of
 `iterations` steps; prints one JSON object with the median milliseconds per step of each loss.
 
     /usr/bin/python3 bench/reference/losses_torch.py [--warmup 20] [--rounds 7] [--iterations 50]

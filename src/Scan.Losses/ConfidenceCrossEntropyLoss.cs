@@ -5,7 +5,7 @@ namespace Scan.Losses;
 
 /// <summary>
 /// The confidence-based cross-entropy of SCAN's self-labelling step (Van Gansbeke et al., "SCAN: Learning to
-/// Classify Images without Labels", ECCV 2020, arXiv:2005.12320, Sec. 3.3): the network's own confident predictions
+/// Classify Images without Labels", ECCV 2020, arXiv:2005.12320, Sec. 2.3): the network's own confident predictions
 /// on weakly augmented images become pseudo-labels for strongly augmented views of the same images.
 /// </summary>
 /// <remarks>

@@ -6,7 +6,7 @@ namespace Scan.Losses;
 /// <summary>
 /// Shannon entropy of categorical distributions, in nats (natural logarithm), as used by the entropy term of the
 /// SCAN loss (Van Gansbeke et al., "SCAN: Learning to Classify Images without Labels", ECCV 2020,
-/// arXiv:2005.12320, Sec. 3.2, Eq. 2).
+/// arXiv:2005.12320, Sec. 2.2, Eq. 2).
 /// </summary>
 /// <remarks>
 /// <para>

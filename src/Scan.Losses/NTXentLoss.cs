@@ -6,7 +6,7 @@ namespace Scan.Losses;
 /// <summary>
 /// NT-Xent, the normalised temperature-scaled cross-entropy of SimCLR (Chen et al., "A Simple Framework for
 /// Contrastive Learning of Visual Representations", ICML 2020, arXiv:2002.05709, Sec. 2.1, Eq. 1): the pretext
-/// loss of SCAN's first stage (SCAN paper, Sec. 3.1).
+/// loss of SCAN's first stage (SCAN paper, Sec. 2.1).
 /// </summary>
 /// <remarks>
 /// <para>

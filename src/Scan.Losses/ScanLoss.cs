@@ -5,7 +5,7 @@ namespace Scan.Losses;
 
 /// <summary>
 /// The SCAN clustering loss (Van Gansbeke et al., "SCAN: Learning to Classify Images without Labels", ECCV 2020,
-/// arXiv:2005.12320, Sec. 3.2, Eq. 2): each image and one of its mined nearest neighbours should be assigned to the
+/// arXiv:2005.12320, Sec. 2.2, Eq. 2): each image and one of its mined nearest neighbours should be assigned to the
 /// same cluster, confidently, while the clusters as a whole stay in use.
 /// </summary>
 /// <remarks>

@@ -4,7 +4,7 @@ namespace Scan.Losses;
 
 /// <summary>
 /// The SCAN loss of one clustering head and its two parts, so that a trainer can log them and pick the head with
-/// the lowest <see cref="Total"/> (SCAN paper, Sec. 3.2 and the authors' practice of keeping the lowest-loss head).
+/// the lowest <see cref="Total"/> (SCAN paper, Sec. 2.2 and the authors' practice of keeping the lowest-loss head).
 /// </summary>
 /// <remarks>
 /// Ownership: the caller owns the three scalar tensors. They are created in the caller's dispose scope, if any;

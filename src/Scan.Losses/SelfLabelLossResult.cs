@@ -4,7 +4,7 @@ namespace Scan.Losses;
 
 /// <summary>
 /// The self-labelling loss of one batch with what a trainer logs alongside it: which samples were confident and
-/// the pseudo-labels (SCAN paper, Sec. 3.3).
+/// the pseudo-labels (SCAN paper, Sec. 2.3).
 /// </summary>
 /// <remarks>
 /// Ownership: the caller owns the three tensors. They are created in the caller's dispose scope, if any;

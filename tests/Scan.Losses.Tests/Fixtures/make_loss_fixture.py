@@ -2,7 +2,7 @@
 """Golden values for tests/Scan.Losses.Tests: the three SCAN losses and the entropy helper, with input gradients.
 
 An independent reference written from the papers' formulas (SimCLR, arXiv:2002.05709, Eq. 1; SCAN,
-arXiv:2005.12320, Eqs. 2 and Sec. 3.3) in plain PyTorch float64, deliberately in the naive form (probability
+arXiv:2005.12320, Eq. 2 and Sec. 2.3) in plain PyTorch float64, deliberately in the naive form (probability
 space, an explicit loop over NT-Xent anchors) so that it does not share the C# implementation's log-space tricks.
 
 Inputs are seeded random numbers rounded to 4 decimals, so that the same decimal text gives the same value in
