@@ -1,0 +1,53 @@
+using Scan.Augment;
+using Scan.Core.Models;
+using Scan.Core.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Clustering;
+
+/// <summary>
+/// Backbone features of several augmented copies of the dataset, computed once with the backbone frozen (eval
+/// mode), so that training only the heads costs a matrix product per step instead of a backbone pass.
+/// </summary>
+internal sealed class FeatureCache : IDisposable
+{
+    private readonly Tensor[] _passes;
+
+    public FeatureCache(Backbone backbone, BatchSource source, IAugmentation augmentation, int passes, long seed,
+        CancellationToken cancellationToken)
+    {
+        backbone.eval();
+        _passes = new Tensor[passes];
+        using var noGrad = no_grad();
+        const int chunk = 1024;
+        for (int p = 0; p < passes; p++)
+        {
+            using var generator = new Generator(unchecked((ulong)EpochLoop.SeedFor(seed, -1 - p)));
+            var parts = new List<Tensor>();
+            for (int start = 0; start < source.Count; start += chunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int n = Math.Min(chunk, source.Count - start);
+                parts.Add(backbone.forward(augmentation.Apply(source.Range(start, n), generator)).MoveToOuterDisposeScope());
+            }
+            _passes[p] = cat(parts, 0);   // shape: (N, FeatureDim)
+            foreach (var part in parts)
+                part.Dispose();
+        }
+    }
+
+    /// <summary>Features of <paramref name="indices"/> from pass <c>pass mod passes</c>.</summary>
+    public Tensor Features(int pass, Tensor indices)
+    {
+        var cached = _passes[((pass % _passes.Length) + _passes.Length) % _passes.Length];
+        return cached.index_select(0, indices.to(cached.device));
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _passes)
+            t.Dispose();
+    }
+}

@@ -1,0 +1,213 @@
+using Microsoft.Extensions.Logging;
+using Scan.Augment;
+using Scan.Core.Data;
+using Scan.Core.Models;
+using Scan.Core.Training;
+using Scan.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Clustering;
+
+/// <summary>
+/// The clustering stage of SCAN (paper §2.2): each step takes a batch of anchors and one random mined neighbour of
+/// each, both through the augmentation, and trains the cluster heads so that an image and its neighbour get the
+/// same confident prediction (consistency) while the clusters stay balanced (entropy, weight λ). Adam optimiser.
+/// After training, every head's SCAN loss is measured over the whole dataset and the lowest-loss head is selected.
+/// </summary>
+public sealed class ScanTrainer
+{
+    private readonly ScanClusteringOptions _options;
+    private readonly IAugmentation _augmentation;
+    private readonly IAugmentation _evaluation;
+    private readonly Device _device;
+    private readonly long _seed;
+    private readonly ILogger? _logger;
+
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="options">Stage settings; validated here.</param>
+    /// <param name="augmentation">Applied to anchors and neighbours in training (the authors use the strong recipe).</param>
+    /// <param name="evaluation">Applied when measuring each head's loss after training (normalisation only).</param>
+    /// <param name="device">Where to train; the CPU by default.</param>
+    /// <param name="seed">Seed of every random choice.</param>
+    /// <param name="logger">Receives one line per epoch.</param>
+    public ScanTrainer(ScanClusteringOptions options, IAugmentation augmentation, IAugmentation evaluation,
+        Device? device = null, long seed = 0, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(augmentation);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
+        _options = options;
+        _augmentation = augmentation;
+        _evaluation = evaluation;
+        _device = device ?? CPU;
+        _seed = seed;
+        _logger = logger;
+    }
+
+    /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of <paramref name="model"/>.</summary>
+    /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
+    /// <param name="dataset">The images neighbours were mined on.</param>
+    /// <param name="neighbors">Mined neighbour indices, shape (N, K), int64 or int32, self excluded.</param>
+    /// <param name="checkpointPath">Checkpoint after every epoch; resumed from if present.</param>
+    /// <param name="progress">Step and epoch reports.</param>
+    /// <param name="cancellationToken">Stops between two steps.</param>
+    /// <exception cref="ArgumentException">Shapes or sizes do not fit together.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    public Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Tensor neighbors,
+        string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(neighbors);
+        if (neighbors.dim() != 2 || neighbors.shape[0] != dataset.Count || neighbors.shape[1] < 1)
+        {
+            throw new ArgumentException(
+                $"Expected neighbours of shape ({dataset.Count}, K), found ({string.Join(", ", neighbors.shape)}).",
+                nameof(neighbors));
+        }
+        if (neighbors.dtype is not (ScalarType.Int64 or ScalarType.Int32))
+            throw new ArgumentException($"Expected int64 or int32 neighbour indices, found {neighbors.dtype}.", nameof(neighbors));
+        if (neighbors.numel() > 0 && (neighbors.min().item<long>() < 0 || neighbors.max().item<long>() >= dataset.Count))
+            throw new ArgumentException($"Neighbour indices must lie in [0, {dataset.Count}).", nameof(neighbors));
+        if (dataset.Count < _options.BatchSize)
+        {
+            throw new ArgumentException(
+                $"BatchSize {_options.BatchSize} is larger than the dataset ({dataset.Count} images); lower it.",
+                nameof(dataset));
+        }
+        if (model.Clusters != _options.Clusters || model.HeadCount != _options.Heads)
+        {
+            throw new ArgumentException(
+                $"The model has {model.HeadCount} head(s) of {model.Clusters} clusters; the options ask for " +
+                $"{_options.Heads} of {_options.Clusters}.", nameof(model));
+        }
+
+        return Task.Run(() => Train(model, dataset, neighbors, checkpointPath, progress, cancellationToken),
+            cancellationToken);
+    }
+
+    private ScanClusteringResult Train(ClusteringModel model, IImageDataset dataset, Tensor neighborIndices,
+        string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        model.to(_device);
+        using var neighbors = neighborIndices.to(ScalarType.Int64).cpu();
+        using var source = new BatchSource(dataset, _device);
+        var scanLoss = new ScanLoss(_options.EntropyWeight);
+        var parameters = _options.UpdateBackbone ? model.parameters() : model.HeadParameters();
+        using var optimizer = optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+
+        var loop = new EpochLoop
+        {
+            Stage = ScanStage.Clustering,
+            Epochs = _options.Epochs,
+            DatasetSize = dataset.Count,
+            BatchSize = _options.BatchSize,
+            Seed = _seed,
+            Model = model,
+            Optimizer = optimizer,
+            CheckpointPath = checkpointPath,
+            Progress = progress,
+            Logger = _logger,
+            ImagesPerStep = 2 * _options.BatchSize,
+        };
+
+        var cache = _options.UpdateBackbone ? null : new FeatureCache(model.Backbone, source, _augmentation,
+            _options.FeatureCachePasses, _seed, cancellationToken);
+        try
+        {
+            int k = (int)neighbors.shape[1];
+            var history = loop.Run((epoch, step) =>
+            {
+                var anchors = epoch.BatchIndices(step);
+                var pick = randint(0, k, new long[] { anchors.shape[0] }, dtype: ScalarType.Int64, generator: epoch.Generator);
+                var neighborIdx = neighbors.index_select(0, anchors).gather(1, pick.unsqueeze(1)).squeeze(1);
+
+                Tensor anchorFeatures, neighborFeatures;
+                if (cache is null)
+                {
+                    var anchorImages = _augmentation.Apply(source.Get(anchors), epoch.Generator);
+                    var neighborImages = _augmentation.Apply(source.Get(neighborIdx), epoch.Generator);
+                    // One backbone pass for both, so BatchNorm statistics cover anchors and neighbours alike.
+                    var features = model.Backbone.forward(cat(new[] { anchorImages, neighborImages }, 0));
+                    var halves = features.chunk(2, 0);
+                    anchorFeatures = halves[0];
+                    neighborFeatures = halves[1];
+                }
+                else
+                {
+                    // Anchor and neighbour come from two different augmented passes.
+                    anchorFeatures = cache.Features(epoch.Epoch - 1, anchors);
+                    neighborFeatures = cache.Features(epoch.Epoch, neighborIdx);
+                }
+
+                var heads = Enumerable.Range(0, model.HeadCount)
+                    .Select(h => (model.ForwardHead(h, anchorFeatures), model.ForwardHead(h, neighborFeatures)))
+                    .ToList();
+                var results = scanLoss.Compute(heads);
+                var total = stack(results.Select(r => r.Total).ToArray()).sum();
+
+                optimizer.zero_grad();
+                total.backward();
+                optimizer.step();
+                return new Dictionary<string, double>
+                {
+                    ["loss"] = total.item<float>(),
+                    ["consistency"] = results.Average(r => (double)r.Consistency.item<float>()),
+                    ["entropy"] = results.Average(r => (double)r.Entropy.item<float>()),
+                };
+            }, cancellationToken, beginEpoch: _ => { if (cache is not null) model.Backbone.eval(); });
+
+            var headLosses = EvaluateHeads(model, source, neighbors, scanLoss, cancellationToken);
+            int best = headLosses.OrderBy(h => h.Total).First().Head;
+            model.SelectedHead = best;
+            model.eval();
+            _logger?.LogInformation("Clustering: head losses {Losses}; selected head {Head}",
+                string.Join(", ", headLosses.Select(h => h.Total.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))), best);
+            return new ScanClusteringResult(history, headLosses, best);
+        }
+        finally
+        {
+            cache?.Dispose();
+        }
+    }
+
+    /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images, every anchor with all its neighbours.</summary>
+    private List<HeadLoss> EvaluateHeads(ClusteringModel model, BatchSource source, Tensor neighbors, ScanLoss scanLoss,
+        CancellationToken cancellationToken)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        using var generator = new Generator(unchecked((ulong)_seed));
+        var logits = new List<Tensor>[model.HeadCount];
+        for (int h = 0; h < model.HeadCount; h++)
+            logits[h] = new List<Tensor>();
+        const int chunk = 1024;
+        for (int start = 0; start < source.Count; start += chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            int n = Math.Min(chunk, source.Count - start);
+            var features = model.Backbone.forward(_evaluation.Apply(source.Range(start, n), generator));
+            for (int h = 0; h < model.HeadCount; h++)
+                logits[h].Add(model.ForwardHead(h, features).cpu().MoveToOuterDisposeScope());
+        }
+
+        var result = new List<HeadLoss>();
+        int k = (int)neighbors.shape[1];
+        for (int h = 0; h < model.HeadCount; h++)
+        {
+            using var scope = NewDisposeScope();
+            var all = cat(logits[h], 0);                                  // shape: (N, C)
+            var anchors = all.repeat_interleave(k, dim: 0);                // shape: (N*K, C)
+            var neighborLogits = all.index_select(0, neighbors.flatten()); // shape: (N*K, C)
+            var r = scanLoss.Compute(anchors, neighborLogits);
+            result.Add(new HeadLoss(h, r.Total.item<float>(), r.Consistency.item<float>(), r.Entropy.item<float>()));
+            foreach (var t in logits[h])
+                t.Dispose();
+        }
+        return result;
+    }
+}

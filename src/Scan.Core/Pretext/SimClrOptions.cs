@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scan.Core.Pretext;
+
+/// <summary>
+/// Settings of the SimCLR pretext stage. Defaults are the SCAN authors' CIFAR-10 settings: 500 epochs, batch 512,
+/// SGD lr 0.4, momentum 0.9, no Nesterov, weight decay 1e-4, cosine decay to 0.1x, temperature 0.1, projection 128.
+/// </summary>
+public sealed class SimClrOptions : IValidatableObject
+{
+    /// <summary>Passes over the dataset.</summary>
+    [Range(1, 100_000, ErrorMessage = "Epochs must be in [{1}, {2}].")]
+    public int Epochs { get; set; } = 500;
+
+    /// <summary>Images per step (each contributes two views, so the loss sees 2x this many).</summary>
+    [Range(2, 1 << 20, ErrorMessage = "BatchSize must be in [{1}, {2}].")]
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>Peak SGD learning rate.</summary>
+    [Range(1e-8, 100.0, ErrorMessage = "LearningRate must be in [{1}, {2}].")]
+    public double LearningRate { get; set; } = 0.4;
+
+    /// <summary>SGD momentum.</summary>
+    [Range(0.0, 0.999999, ErrorMessage = "Momentum must be in [{1}, {2}].")]
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>L2 weight decay.</summary>
+    [Range(0.0, 1.0, ErrorMessage = "WeightDecay must be in [{1}, {2}].")]
+    public double WeightDecay { get; set; } = 1e-4;
+
+    /// <summary>NT-Xent temperature τ.</summary>
+    [Range(1e-4, 10.0, ErrorMessage = "Temperature must be in [{1}, {2}].")]
+    public double Temperature { get; set; } = 0.1;
+
+    /// <summary>The learning rate decays by cosine to this fraction of <see cref="LearningRate"/>.</summary>
+    [Range(0.0, 1.0, ErrorMessage = "FinalLearningRateFraction must be in [{1}, {2}].")]
+    public double FinalLearningRateFraction { get; set; } = 0.1;
+
+    /// <summary>Epochs of linear warm-up before the cosine decay (0: none, as in the authors' configs).</summary>
+    [Range(0, 100_000, ErrorMessage = "WarmupEpochs must be in [{1}, {2}].")]
+    public int WarmupEpochs { get; set; }
+
+    /// <summary>Output size of the projection head.</summary>
+    [Range(2, 4096, ErrorMessage = "ProjectionDim must be in [{1}, {2}].")]
+    public int ProjectionDim { get; set; } = 128;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (WarmupEpochs > Epochs)
+        {
+            yield return new ValidationResult($"WarmupEpochs ({WarmupEpochs}) must not exceed Epochs ({Epochs}).",
+                new[] { nameof(WarmupEpochs) });
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Logging;
+using Scan.Augment;
+using Scan.Core.Data;
+using Scan.Core.Models;
+using Scan.Core.Training;
+using Scan.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Pretext;
+
+/// <summary>
+/// The pretext stage of SCAN: SimCLR (Chen et al. 2020). Each step draws two random views of every image in the
+/// batch, projects both through the <see cref="ContrastiveModel"/> and minimises the NT-Xent loss, which pulls the
+/// two views of an image together and pushes the other 2B - 2 views away. SGD with momentum, cosine learning-rate
+/// decay with optional linear warm-up.
+/// </summary>
+/// <example>
+/// <code>
+/// var trainer = new SimClrTrainer(new SimClrOptions { Epochs = 20, BatchSize = 256 }, views: simclrRecipe);
+/// using var model = new ContrastiveModel(ResNetBackbone.Small(inputChannels: 1));
+/// var result = await trainer.TrainAsync(model, dataset, progress: progress, cancellationToken: ct);
+/// </code>
+/// </example>
+public sealed class SimClrTrainer
+{
+    private readonly SimClrOptions _options;
+    private readonly IAugmentation _views;
+    private readonly Device _device;
+    private readonly long _seed;
+    private readonly ILogger? _logger;
+
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="options">Stage settings; validated here.</param>
+    /// <param name="views">The random view recipe (the SimCLR recipe, ending in normalisation).</param>
+    /// <param name="device">Where to train; the CPU by default.</param>
+    /// <param name="seed">Seed of every random choice (sample order, views).</param>
+    /// <param name="logger">Receives one line per epoch.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public SimClrTrainer(SimClrOptions options, IAugmentation views, Device? device = null, long seed = 0,
+        ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(views);
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
+        _options = options;
+        _views = views;
+        _device = device ?? CPU;
+        _seed = seed;
+        _logger = logger;
+    }
+
+    /// <summary>Trains <paramref name="model"/> in place on <paramref name="dataset"/>.</summary>
+    /// <param name="model">The model; moved to the trainer's device.</param>
+    /// <param name="dataset">Unlabelled images (labels, if any, are ignored).</param>
+    /// <param name="checkpointPath">When given, a checkpoint is written there after every epoch, and training
+    /// resumes from it if it exists.</param>
+    /// <param name="progress">Receives a report after every step and every epoch.</param>
+    /// <param name="cancellationToken">Stops training between two steps; the last checkpoint stays valid.</param>
+    /// <exception cref="ArgumentException">The dataset is smaller than one batch or its channels do not match the model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public Task<SimClrResult> TrainAsync(ContrastiveModel model, IImageDataset dataset, string? checkpointPath = null,
+        IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (dataset.Count < _options.BatchSize)
+        {
+            throw new ArgumentException(
+                $"BatchSize {_options.BatchSize} is larger than the dataset ({dataset.Count} images); lower it.",
+                nameof(dataset));
+        }
+        if (dataset.Channels != model.Backbone.InputChannels)
+        {
+            throw new ArgumentException(
+                $"The dataset has {dataset.Channels} channel(s), the backbone expects {model.Backbone.InputChannels}.",
+                nameof(dataset));
+        }
+
+        return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
+    }
+
+    private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, string? checkpointPath,
+        IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        model.to(_device);
+        using var source = new BatchSource(dataset, _device);
+        using var loss = new NTXentLoss(_options.Temperature);
+        using var optimizer = optim.SGD(model.parameters(), _options.LearningRate, momentum: _options.Momentum,
+            weight_decay: _options.WeightDecay, nesterov: false);
+
+        var loop = new EpochLoop
+        {
+            Stage = ScanStage.Pretext,
+            Epochs = _options.Epochs,
+            DatasetSize = dataset.Count,
+            BatchSize = _options.BatchSize,
+            Seed = _seed,
+            Model = model,
+            Optimizer = optimizer,
+            CheckpointPath = checkpointPath,
+            Progress = progress,
+            Logger = _logger,
+        };
+        int steps = loop.StepsPerEpoch;
+        var schedule = new CosineSchedule(_options.LearningRate, _options.FinalLearningRateFraction,
+            (long)_options.WarmupEpochs * steps, (long)_options.Epochs * steps);
+
+        var history = loop.Run((epoch, step) =>
+        {
+            double lr = schedule.RateAt((long)(epoch.Epoch - 1) * steps + step);
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = lr;
+
+            var images = source.Get(epoch.BatchIndices(step));
+            var view1 = _views.Apply(images, epoch.Generator);
+            var view2 = _views.Apply(images, epoch.Generator);
+            // One forward pass over both views, as the authors do: BatchNorm sees all 2B views.
+            var projections = model.forward(cat(new[] { view1, view2 }, 0));   // shape: (2B, projection)
+            var z = projections.chunk(2, 0);
+            var value = loss.forward(z[0], z[1]);
+
+            optimizer.zero_grad();
+            value.backward();
+            optimizer.step();
+            return new Dictionary<string, double> { ["loss"] = value.item<float>(), ["lr"] = lr };
+        }, cancellationToken);
+
+        model.eval();
+        return new SimClrResult(history);
+    }
+}

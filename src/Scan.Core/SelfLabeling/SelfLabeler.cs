@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Logging;
+using Scan.Augment;
+using Scan.Core.Data;
+using Scan.Core.Models;
+using Scan.Core.Training;
+using Scan.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Core.SelfLabeling;
+
+/// <summary>
+/// The self-labelling stage of SCAN (paper §2.3): predictions on weakly augmented images whose top probability
+/// exceeds the threshold become pseudo-labels, and the network is trained with (class-balanced) cross-entropy to
+/// predict them on strongly augmented views of the same images. Adam optimiser; optional EMA of the weights.
+/// </summary>
+public sealed class SelfLabeler
+{
+    private readonly SelfLabelOptions _options;
+    private readonly IAugmentation _weak;
+    private readonly IAugmentation _strong;
+    private readonly Device _device;
+    private readonly long _seed;
+    private readonly ILogger? _logger;
+
+    /// <summary>Creates the stage.</summary>
+    /// <param name="options">Settings; validated here.</param>
+    /// <param name="weak">Augmentation of the images the targets come from (crop and flip, then normalisation).</param>
+    /// <param name="strong">Augmentation of the images the loss is computed on (the strong recipe).</param>
+    /// <param name="device">Where to train; the CPU by default.</param>
+    /// <param name="seed">Seed of every random choice.</param>
+    /// <param name="logger">Receives one line per epoch.</param>
+    public SelfLabeler(SelfLabelOptions options, IAugmentation weak, IAugmentation strong, Device? device = null,
+        long seed = 0, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(weak);
+        ArgumentNullException.ThrowIfNull(strong);
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
+        _options = options;
+        _weak = weak;
+        _strong = strong;
+        _device = device ?? CPU;
+        _seed = seed;
+        _logger = logger;
+    }
+
+    /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>
+    /// <exception cref="ArgumentException">The dataset is smaller than one batch.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    public Task<SelfLabelResult> TrainAsync(ClusteringModel model, IImageDataset dataset, string? checkpointPath = null,
+        IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (dataset.Count < _options.BatchSize)
+        {
+            throw new ArgumentException(
+                $"BatchSize {_options.BatchSize} is larger than the dataset ({dataset.Count} images); lower it.",
+                nameof(dataset));
+        }
+        return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
+    }
+
+    private SelfLabelResult Train(ClusteringModel model, IImageDataset dataset, string? checkpointPath,
+        IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        model.to(_device);
+        using var source = new BatchSource(dataset, _device);
+        var criterion = new ConfidenceCrossEntropyLoss(_options.ConfidenceThreshold, _options.ClassBalance);
+        var parameters = model.parameters().ToList();
+        using var optimizer = optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        var ema = _options.UseEma ? parameters.Select(p => p.detach().clone()).ToList() : null;
+
+        var loop = new EpochLoop
+        {
+            Stage = ScanStage.SelfLabeling,
+            Epochs = _options.Epochs,
+            DatasetSize = dataset.Count,
+            BatchSize = _options.BatchSize,
+            Seed = _seed,
+            Model = model,
+            Optimizer = optimizer,
+            CheckpointPath = checkpointPath,
+            Progress = progress,
+            Logger = _logger,
+        };
+
+        try
+        {
+            var history = loop.Run((epoch, step) =>
+            {
+                var images = source.Get(epoch.BatchIndices(step));
+                Tensor weakLogits;
+                using (no_grad())
+                    weakLogits = model.forward(_weak.Apply(images, epoch.Generator));
+                var strongLogits = model.forward(_strong.Apply(images, epoch.Generator));
+                using var result = criterion.Compute(weakLogits, strongLogits);
+
+                optimizer.zero_grad();
+                result.Loss.backward();
+                optimizer.step();
+                if (ema is not null)
+                    UpdateEma(ema, parameters, _options.EmaDecay);
+                return new Dictionary<string, double>
+                {
+                    ["loss"] = result.Loss.item<float>(),
+                    ["confident"] = result.ConfidentCount,
+                };
+            }, cancellationToken, beginEpoch: _ =>
+            {
+                if (_options.FreezeBatchNorm)
+                    foreach (var module in model.modules().OfType<TorchSharp.Modules.BatchNorm2d>())
+                        module.eval();
+            });
+
+            if (ema is not null)
+            {
+                using var noGrad = no_grad();
+                for (int i = 0; i < parameters.Count; i++)
+                    parameters[i].copy_(ema[i]);
+            }
+            model.eval();
+            var confident = history.Select(h => (int)Math.Round(h.Metrics["confident"] * loop.StepsPerEpoch)).ToList();
+            return new SelfLabelResult(history, confident);
+        }
+        finally
+        {
+            if (ema is not null)
+                foreach (var t in ema)
+                    t.Dispose();
+        }
+    }
+
+    private static void UpdateEma(List<Tensor> ema, List<TorchSharp.Modules.Parameter> parameters, double decay)
+    {
+        using var noGrad = no_grad();
+        for (int i = 0; i < parameters.Count; i++)
+            ema[i].mul_(decay).add_(parameters[i], alpha: 1 - decay);
+    }
+}
