@@ -29,10 +29,8 @@ internal static class AffineResampler
             theta[6 * i + 5] = (float)(2 * t.F / h);
         }
 
-        using var scope = torch.NewDisposeScope();
-        var grid = SamplingGrid(theta, n, outHeight, outWidth, images.device);
-        var result = grid_sample(images, grid, sampling.Mode, sampling.PaddingMode, align_corners: false);
-        return result.MoveToOuterDisposeScope();
+        using var grid = SamplingGrid(theta, n, outHeight, outWidth, images.device);
+        return grid_sample(images, grid, sampling.Mode, sampling.PaddingMode, align_corners: false);
     }
 
     /// <summary>
@@ -42,18 +40,21 @@ internal static class AffineResampler
     /// </summary>
     private static Tensor SamplingGrid(float[] theta, long n, long outHeight, long outWidth, Device device)
     {
+        using var scope = torch.NewDisposeScope();
         var coefficients = torch.tensor(theta, [n, 6], ScalarType.Float32).to(device);
         var u = torch.arange(outWidth, ScalarType.Float32, device).mul_(2).add_(1).div_(outWidth).sub_(1).view(1, 1, outWidth);
         var v = torch.arange(outHeight, ScalarType.Float32, device).mul_(2).add_(1).div_(outHeight).sub_(1).view(1, outHeight, 1);
-        Tensor Coordinate(int row)
+        var grid = torch.empty([n, outHeight, outWidth, 2], ScalarType.Float32, device);
+        for (var row = 0; row < 2; row++)
         {
             var a = coefficients.narrow(1, 3 * row, 1).reshape(n, 1, 1);
             var b = coefficients.narrow(1, 3 * row + 1, 1).reshape(n, 1, 1);
             var c = coefficients.narrow(1, 3 * row + 2, 1).reshape(n, 1, 1);
-            return (a * u) + (b * v + c);
+            // Written in place into the grid: the (N, 1, W) and (N, H, 1) parts broadcast.
+            grid.select(3, row).copy_((a * u).expand(n, outHeight, outWidth)).add_(b * v + c);
         }
 
-        return torch.stack([Coordinate(0), Coordinate(1)], 3);
+        return grid.MoveToOuterDisposeScope();
     }
 
     /// <summary>Applies a single affine op on its own (unfused).</summary>

@@ -60,10 +60,14 @@ internal static class RandomDraws
         var data = new float[values.Count];
         for (var i = 0; i < data.Length; i++)
             data[i] = (float)values[i];
-        return torch.tensor(data, [data.Length, 1, 1, 1], ScalarType.Float32).to(device);
+        return OnDevice(torch.tensor(data, [data.Length, 1, 1, 1], ScalarType.Float32), device);
     }
 
     /// <summary>Sample indices as an int64 tensor on <paramref name="device"/>.</summary>
     internal static Tensor Indices(IReadOnlyList<long> indices, Device device) =>
-        torch.tensor(indices.ToArray(), [indices.Count], ScalarType.Int64).to(device);
+        OnDevice(torch.tensor(indices.ToArray(), [indices.Count], ScalarType.Int64), device);
+
+    /// <summary>Moves a freshly made CPU tensor to <paramref name="device"/>; skips the call when it is the CPU.</summary>
+    internal static Tensor OnDevice(Tensor cpuTensor, Device device) =>
+        device.type == DeviceType.CPU ? cpuTensor : cpuTensor.to(device);
 }

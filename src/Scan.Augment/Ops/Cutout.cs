@@ -71,7 +71,11 @@ public sealed class Cutout : IAugmentation
         var s = torch.tensor(sides, [n, 1], ScalarType.Int64).to(device);
         var inRows = rows.ge(t).logical_and_(rows.lt(t + s));
         var inCols = cols.ge(l).logical_and_(cols.lt(l + s));
-        var hole = inRows.view(n, 1, h, 1).logical_and(inCols.view(n, 1, 1, w));
-        return images.masked_fill(hole, fill).MoveToOuterDisposeScope();
+        var hole = inRows.view(n, 1, h, 1).logical_and(inCols.view(n, 1, 1, w)).to_type(ScalarType.Float32);
+        // Multiplying by a 0/1 mask is exact and much faster than masked_fill on the CPU.
+        var result = images * hole.neg().add_(1);
+        if (fill != 0f)
+            result.add_(hole.mul_(fill));
+        return result.MoveToOuterDisposeScope();
     }
 }

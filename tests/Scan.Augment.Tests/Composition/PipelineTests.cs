@@ -94,6 +94,26 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void RandomApply_of_colour_jitter_equals_jittering_the_chosen_samples_alone()
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = TestImages.Random(40, 3, 5, 6);
+        var jitter = new ColorJitter(0.4, 0.4, 0.4, 0.1);
+        using var generator = TestImages.Generator(31);
+        using var replay = TestImages.Generator(31);
+
+        var result = new RandomApply(0.6, jitter).Apply(images, generator);
+
+        // The documented draws: one uniform per sample (chosen if below p), then the op on the chosen samples.
+        var chosen = TestImages.Values(torch.rand(40, ScalarType.Float64, generator: replay).lt(0.6).to_type(ScalarType.Float32));
+        var members = Enumerable.Range(0, 40).Where(i => chosen[i] == 1f).Select(i => (long)i).ToArray();
+        var index = torch.tensor(members);
+        var expected = images.clone().index_copy_(0, index, jitter.Apply(images.index_select(0, index), replay));
+        result.SameAs(expected).Should().BeTrue();
+        members.Length.Should().BeInRange(10, 39);
+    }
+
+    [Fact]
     public void RandomApply_of_a_geometric_op_stays_geometric_and_fuses()
     {
         var pipeline = (AugmentationPipeline)Augmentation.Compose()

@@ -43,7 +43,14 @@ public sealed class AugmentationPipeline : IAugmentation
         using var scope = torch.NewDisposeScope();
         var current = images;
         foreach (var stage in stages)
-            current = stage.Apply(current, generator);
+        {
+            var next = stage.Apply(current, generator);
+            // Release intermediates at once: fewer image-sized buffers alive keeps the allocator reusing memory.
+            if (!ReferenceEquals(current, images))
+                current.Dispose();
+            current = next;
+        }
+
         return current.MoveToOuterDisposeScope();
     }
 

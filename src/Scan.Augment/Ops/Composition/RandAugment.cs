@@ -53,7 +53,6 @@ public sealed class RandAugment : IAugmentation
         var result = images.clone();
         for (var step = 0; step < NumOps; step++)
         {
-            using var stepScope = torch.NewDisposeScope();
             var members = new List<long>[Ops.Count];
             for (var k = 0; k < Ops.Count; k++)
                 members[k] = [];
@@ -84,6 +83,7 @@ public sealed class RandAugment : IAugmentation
                     continue;
                 }
 
+                using var opScope = torch.NewDisposeScope();
                 var index = RandomDraws.Indices(members[k], images.device);
                 var subset = result.index_select(0, index);
                 var transformed = Ops[k].Apply(subset, generator);
@@ -94,6 +94,7 @@ public sealed class RandAugment : IAugmentation
 
             foreach (var (sampling, samples, transforms) in geometric)
             {
+                using var groupScope = torch.NewDisposeScope();
                 var index = RandomDraws.Indices(samples, images.device);
                 var resampled = AffineResampler.Resample(result.index_select(0, index), transforms, h, w, sampling);
                 result.index_copy_(0, index, resampled);

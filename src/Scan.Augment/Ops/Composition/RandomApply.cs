@@ -69,6 +69,8 @@ public sealed class RandomApply : IAffineAugmentation
                 members.Add(i);
         if (members.Count == 0)
             return images.clone();
+        if (Augmentation is ISubsetAugmentation subsetAugmentation)
+            return subsetAugmentation.ApplyToSubset(images, members, generator);
 
         using var scope = torch.NewDisposeScope();
         var subset = members.Count == n ? images : images.index_select(0, RandomDraws.Indices(members, images.device));

@@ -16,7 +16,7 @@ namespace Scan.Augment.Ops;
 /// position the adjustment takes in each sample's order, so the cost is that of four batched adjustments.
 /// </remarks>
 /// <example><code>var jitter = new RandomApply(0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1));</code></example>
-public sealed class ColorJitter : IAugmentation
+public sealed class ColorJitter : ISubsetAugmentation
 {
     private const int Adjustments = 4;
 
@@ -51,17 +51,29 @@ public sealed class ColorJitter : IAugmentation
     public Tensor Apply(Tensor images, Generator generator)
     {
         ImageBatch.Validate(images, generator);
-        var n = images.shape[0];
+        var all = new long[images.shape[0]];
+        for (var i = 0; i < all.Length; i++)
+            all[i] = i;
+        return ApplyToSubset(images, all, generator);
+    }
+
+    /// <inheritdoc />
+    Tensor ISubsetAugmentation.ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator) =>
+        ApplyToSubset(images, members, generator);
+
+    private Tensor ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator)
+    {
+        var m = members.Count;
         var grey = images.shape[1] == 1;
 
         // Draw everything first, whatever is enabled, so a seed gives the same stream for any settings.
-        var order = DrawOrders(n, generator);
+        var order = DrawOrders(m, generator);
         var factors = new[]
         {
-            RandomDraws.Uniform(n, Math.Max(0, 1 - Brightness), 1 + Brightness, generator),
-            RandomDraws.Uniform(n, Math.Max(0, 1 - Contrast), 1 + Contrast, generator),
-            RandomDraws.Uniform(n, Math.Max(0, 1 - Saturation), 1 + Saturation, generator),
-            RandomDraws.Uniform(n, -Hue, Hue, generator),
+            RandomDraws.Uniform(m, Math.Max(0, 1 - Brightness), 1 + Brightness, generator),
+            RandomDraws.Uniform(m, Math.Max(0, 1 - Contrast), 1 + Contrast, generator),
+            RandomDraws.Uniform(m, Math.Max(0, 1 - Saturation), 1 + Saturation, generator),
+            RandomDraws.Uniform(m, -Hue, Hue, generator),
         };
         var enabled = new[] { Brightness > 0, Contrast > 0, Saturation > 0 && !grey, Hue > 0 && !grey };
         Func<Tensor, Tensor, Tensor>[] kernels = [ColorKernels.Brightness, ColorKernels.Contrast, ColorKernels.Saturation, ColorKernels.Hue];
@@ -70,26 +82,31 @@ public sealed class ColorJitter : IAugmentation
         var result = images.clone();
         for (var position = 0; position < Adjustments; position++)
         {
-            using var stepScope = torch.NewDisposeScope();
             for (var adjustment = 0; adjustment < Adjustments; adjustment++)
             {
                 if (!enabled[adjustment])
                     continue;
-                var members = new List<long>();
-                for (var i = 0; i < n; i++)
-                    if (order[i, position] == adjustment)
-                        members.Add(i);
-                if (members.Count == 0)
+                var samples = new List<long>();
+                var sampleFactors = new List<double>();
+                for (var j = 0; j < m; j++)
+                {
+                    if (order[j, position] != adjustment)
+                        continue;
+                    samples.Add(members[j]);
+                    sampleFactors.Add(factors[adjustment][j]);
+                }
+
+                if (samples.Count == 0)
                     continue;
-                var f = factors[adjustment];
-                var perSample = RandomDraws.PerSample(members.Select(i => f[i]).ToArray(), images.device);
-                if (members.Count == n)
+                using var adjustmentScope = torch.NewDisposeScope();
+                var perSample = RandomDraws.PerSample(sampleFactors, images.device);
+                if (samples.Count == images.shape[0])
                 {
                     result.copy_(kernels[adjustment](result, perSample));
                     continue;
                 }
 
-                var index = RandomDraws.Indices(members, images.device);
+                var index = RandomDraws.Indices(samples, images.device);
                 var adjusted = kernels[adjustment](result.index_select(0, index), perSample);
                 result.index_copy_(0, index, adjusted);
             }

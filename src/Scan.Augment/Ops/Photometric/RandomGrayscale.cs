@@ -33,8 +33,9 @@ public sealed class RandomGrayscale : IAugmentation
             return images.clone();
 
         using var scope = torch.NewDisposeScope();
-        var mask = torch.tensor(selected, [selected.Length, 1, 1, 1]).to(images.device);
+        var weight = RandomDraws.PerSample(selected.Select(s => s ? 1.0 : 0.0).ToArray(), images.device);
         var gray = ColorKernels.Grayscale(images).expand_as(images);
-        return torch.where(mask, gray, images).MoveToOuterDisposeScope();
+        // lerp with a 0/1 weight picks exactly one side per sample.
+        return torch.lerp(images, gray, weight).MoveToOuterDisposeScope();
     }
 }
