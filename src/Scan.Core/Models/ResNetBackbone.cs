@@ -16,6 +16,11 @@ namespace Scan.Core.Models;
 /// using var features = backbone.forward(images);                                        // (B, 512)
 /// </code>
 /// </example>
+/// <remarks>
+/// On a 2-thread CPU with libtorch 2.10 we observed convolution backward passes with 8 or fewer channels return
+/// NaN gradients now and then (reproduced with a single Conv2d; gone with one thread). Widths of 16 and more were
+/// not affected. Training stops with a <see cref="Training.TrainingDivergedException"/> if it happens.
+/// </remarks>
 public sealed class ResNetBackbone : Backbone
 {
     private readonly Conv2d conv1;
