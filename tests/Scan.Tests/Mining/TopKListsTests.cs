@@ -1,0 +1,42 @@
+using Scan.Core.Mining.Kernels;
+
+namespace Scan.Tests.Mining;
+
+public class TopKListsTests
+{
+    [Fact]
+    public void Offers_keep_the_best_K_by_similarity_then_lower_index_whatever_their_order()
+    {
+        var offers = new (int Index, float Similarity)[] { (5, 0.2f), (9, 0.7f), (3, 0.7f), (1, 0.1f), (8, 0.9f), (2, 0.2f), (7, 0.7f) };
+        foreach (var order in new[] { offers, offers.Reverse().ToArray(), offers.OrderBy(o => o.Index).ToArray() })
+        {
+            var lists = new TopKLists(rows: 2, k: 4);
+            foreach (var (index, similarity) in order)
+                lists.Offer(1, index, similarity);
+
+            lists.Indices[4..].Should().Equal(8, 3, 7, 9);
+            lists.Similarities[4..].Should().Equal(0.9f, 0.7f, 0.7f, 0.7f);
+            lists.Worst[1].Should().Be(0.7f);
+            // Row 0 received nothing: its slots still hold the worst possible entry.
+            lists.Worst[0].Should().Be(float.NegativeInfinity);
+        }
+    }
+
+    [Fact]
+    public void Merging_workers_lists_gives_the_best_K_of_their_union()
+    {
+        var first = new TopKLists(rows: 1, k: 3);
+        var second = new TopKLists(rows: 1, k: 3);
+        foreach (var (index, similarity) in new[] { (4, 0.5f), (6, 0.4f), (2, 0.1f) })
+            first.Offer(0, index, similarity);
+        foreach (var (index, similarity) in new[] { (1, 0.5f), (3, 0.45f), (5, 0.3f) })
+            second.Offer(0, index, similarity);
+        var indices = new int[3];
+        var similarities = new float[3];
+
+        TopKLists.Merge(new[] { first, second }, rows: 1, k: 3, indices, similarities);
+
+        indices.Should().Equal(1, 4, 3);
+        similarities.Should().Equal(0.5f, 0.5f, 0.45f);
+    }
+}
