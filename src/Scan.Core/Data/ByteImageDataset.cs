@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,7 +6,8 @@ namespace Scan.Core.Data;
 
 /// <summary>
 /// An image dataset whose pixels stay 8-bit until a batch is read: raw files are memory-mapped, compressed or decoded
-/// images are kept as one compact byte array, and conversion to float happens per batch in <see cref="GetBatch"/>.
+/// images are kept as one compact byte array, and conversion to float happens per batch in <see cref="GetBatch"/>,
+/// straight from the stored bytes into the batch tensor.
 /// Base of the file-backed loaders (<see cref="IdxDataset"/>, <see cref="CifarDataset"/>, <see cref="Stl10Dataset"/>,
 /// <see cref="ImageFolderDataset"/>). Reading batches is thread-safe; dispose the dataset to release mapped files.
 /// </summary>
@@ -55,47 +57,78 @@ public abstract class ByteImageDataset : IImageDataset, IDisposable
     public IReadOnlyList<string>? ClassNames { get; }
 
     /// <inheritdoc />
+    /// <remarks>Values are <c>byte / 255f</c>, bit-identical to torchvision's ToTensor. Safe to call from several
+    /// threads at once.</remarks>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of floats; read it in smaller batches.</exception>
     /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
     public Tensor GetBatch(ReadOnlySpan<int> indices)
     {
-        using var scope = NewDisposeScope();
-        // Same conversion as torchvision's ToTensor: float, then divide by 255.
-        var batch = GetBytes(indices).to_type(ScalarType.Float32).div_(255f); // shape: (N, C, H, W)
-        return batch.MoveToOuterDisposeScope();
+        CheckBatch(indices, bytesPerPixel: sizeof(float));
+        int imageBytes = _pixels.ImageBytes;
+        var batch = empty(new long[] { indices.Length, Channels, Height, Width }, ScalarType.Float32); // shape: (N, C, H, W)
+        if (indices.Length == 0)
+            return batch;
+        try
+        {
+            var target = MemoryMarshal.Cast<byte, float>(batch.bytes);
+            var scratch = new byte[imageBytes];
+            for (int i = 0; i < indices.Length; i++)
+            {
+                var image = _pixels.ReadImage(indices[i], scratch);
+                PixelConversion.ToUnitFloat(image, target.Slice(i * imageBytes, imageBytes), Channels, Height, Width, _columnMajor);
+            }
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+
+        return batch;
     }
 
     /// <summary>
     /// Reads the images at <paramref name="indices"/> as stored: one uint8 tensor of shape (N, C, H, W) with values
-    /// 0..255, on the CPU. The caller owns (disposes) the tensor.
+    /// 0..255, on the CPU. The caller owns (disposes) the tensor. Safe to call from several threads at once.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below <see cref="Count"/>.</exception>
-    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of pixels; read it in smaller batches.</exception>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB; read it in smaller batches.</exception>
     /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
     public Tensor GetBytes(ReadOnlySpan<int> indices)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        DatasetChecks.CheckIndices(indices, Count);
+        CheckBatch(indices, bytesPerPixel: 1);
         int imageBytes = _pixels.ImageBytes;
-        if ((long)indices.Length * imageBytes > int.MaxValue)
-            throw new ArgumentException(
-                $"A batch of {indices.Length} images of {imageBytes} bytes exceeds 2 GiB; read at most {int.MaxValue / imageBytes} images at once.",
-                nameof(indices));
-
-        using var scope = NewDisposeScope();
-        var shape = _columnMajor
-            ? new long[] { indices.Length, Channels, Width, Height }
-            : new long[] { indices.Length, Channels, Height, Width };
-        var bytes = empty(shape, ScalarType.Byte);
-        if (indices.Length > 0)
+        var batch = empty(new long[] { indices.Length, Channels, Height, Width }, ScalarType.Byte); // shape: (N, C, H, W)
+        if (indices.Length == 0)
+            return batch;
+        try
         {
-            var target = bytes.bytes;
+            var target = batch.bytes;
+            var scratch = new byte[imageBytes];
             for (int i = 0; i < indices.Length; i++)
-                _pixels.CopyImage(indices[i], target.Slice(i * imageBytes, imageBytes));
+            {
+                var image = _pixels.ReadImage(indices[i], scratch);
+                PixelConversion.CopyBytes(image, target.Slice(i * imageBytes, imageBytes), Channels, Height, Width, _columnMajor);
+            }
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
         }
 
-        if (_columnMajor)
-            bytes = bytes.transpose(2, 3).contiguous();
-        return bytes.MoveToOuterDisposeScope();
+        return batch;
+    }
+
+    private void CheckBatch(ReadOnlySpan<int> indices, int bytesPerPixel)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        DatasetChecks.CheckIndices(indices, Count);
+        long bytes = (long)indices.Length * _pixels.ImageBytes * bytesPerPixel;
+        if (bytes > int.MaxValue)
+            throw new ArgumentException(
+                $"A batch of {indices.Length} images of {Channels}x{Height}x{Width} needs {bytes} bytes, over 2 GiB; read at most {int.MaxValue / ((long)_pixels.ImageBytes * bytesPerPixel)} images at once.",
+                nameof(indices));
     }
 
     /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>

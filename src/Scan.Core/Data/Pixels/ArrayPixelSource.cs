@@ -13,6 +13,8 @@ internal sealed class ArrayPixelSource : PixelSource
         _pixels = pixels;
     }
 
-    public override void CopyImage(int index, Span<byte> destination) =>
-        _pixels.AsSpan(checked(index * ImageBytes), ImageBytes).CopyTo(destination);
+    public override void CopyImage(int index, Span<byte> destination) => ReadImage(index, default).CopyTo(destination);
+
+    public override ReadOnlySpan<byte> ReadImage(int index, Span<byte> scratch) =>
+        _pixels.AsSpan((int)((long)index * ImageBytes), ImageBytes);
 }

@@ -39,10 +39,20 @@ internal sealed class ConcatPixelSource : PixelSource
 
     public override void CopyImage(int index, Span<byte> destination)
     {
-        int part = Array.BinarySearch(_starts, index);
-        if (part < 0)
-            part = ~part - 1;
+        int part = PartOf(index);
         _nonEmpty[part].CopyImage(index - _starts[part], destination);
+    }
+
+    public override ReadOnlySpan<byte> ReadImage(int index, Span<byte> scratch)
+    {
+        int part = PartOf(index);
+        return _nonEmpty[part].ReadImage(index - _starts[part], scratch);
+    }
+
+    private int PartOf(int index)
+    {
+        int part = Array.BinarySearch(_starts, index);
+        return part >= 0 ? part : ~part - 1;
     }
 
     public override void Dispose()

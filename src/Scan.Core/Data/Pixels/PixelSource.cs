@@ -22,6 +22,14 @@ internal abstract class PixelSource : IDisposable
     /// <paramref name="destination"/>, which holds exactly <see cref="ImageBytes"/> bytes.</summary>
     public abstract void CopyImage(int index, Span<byte> destination);
 
+    /// <summary>The bytes of image <paramref name="index"/>: a view of the stored bytes when the source can give
+    /// one, else <paramref name="scratch"/> (<see cref="ImageBytes"/> long) filled by <see cref="CopyImage"/>.</summary>
+    public virtual ReadOnlySpan<byte> ReadImage(int index, Span<byte> scratch)
+    {
+        CopyImage(index, scratch);
+        return scratch;
+    }
+
     public virtual void Dispose()
     {
     }
