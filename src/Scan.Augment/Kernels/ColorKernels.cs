@@ -72,6 +72,12 @@ internal static class ColorKernels
     {
         if (images.shape[1] == 1)
             return images.clone();
+        return HueCpuKernel.CanRun(images) ? HueCpuKernel.Hue(images, shifts) : HueTensor(images, shifts);
+    }
+
+    /// <summary>The tensor form of <see cref="Hue"/> for RGB batches, used on every device but the CPU.</summary>
+    internal static Tensor HueTensor(Tensor images, Tensor shifts)
+    {
         using var scope = torch.NewDisposeScope();
         var r = images.narrow(1, 0, 1);
         var g = images.narrow(1, 1, 1);

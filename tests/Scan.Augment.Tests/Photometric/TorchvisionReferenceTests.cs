@@ -50,6 +50,29 @@ public sealed class TorchvisionReferenceTests
         worst.Should().BeLessThanOrEqualTo(tolerance, because: $"case {c} must match torchvision");
     }
 
+    public static TheoryData<int> RgbHueCaseIndices()
+    {
+        var data = new TheoryData<int>();
+        foreach (var c in TorchvisionFixture.Cases.Where(c => c.Op == "hue" && c.Input == "rgb"))
+            data.Add(c.Index);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RgbHueCaseIndices))]
+    public void Tensor_form_of_hue_matches_torchvision_too(int index)
+    {
+        // On the CPU, Hue runs a SIMD kernel; the tensor form (used on other devices) must agree with torchvision.
+        var c = TorchvisionFixture.Cases[index];
+        using var scope = torch.NewDisposeScope();
+        var input = TorchvisionFixture.Input(c.Input);
+
+        var actual = ColorKernels.HueTensor(input, RandomDraws.PerSample(c.Params!, input.device));
+
+        var worst = TestImages.Values(actual).Zip(c.Output, (a, e) => Math.Abs(a - e)).Max();
+        worst.Should().BeLessThanOrEqualTo(BlendTolerance, because: $"case {c} must match torchvision");
+    }
+
     private static Tensor Run(TorchvisionFixture.Case c, Tensor input)
     {
         Tensor Factors() => RandomDraws.PerSample(c.Params!, input.device);
