@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,6 +24,7 @@ internal static class HueCpuKernel
         images.device.type == DeviceType.CPU && images.dtype == ScalarType.Float32 && images.shape[1] == 3 && images.is_contiguous();
 
     /// <summary>Rotates the hue of each sample of (N, 3, H, W) <paramref name="images"/> by its shift (turns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Hue(Tensor images, Tensor shifts)
     {
         var n = (int)images.shape[0];
@@ -53,7 +55,9 @@ internal static class HueCpuKernel
         return result;
     }
 
-    private static void RotateImage(ReadOnlySpan<float> source, Span<float> target, int plane, float sixthShift)
+    /// <summary>Rotates one (3, plane) image; <paramref name="source"/> and <paramref name="target"/> may be the same memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RotateImage(ReadOnlySpan<float> source, Span<float> target, int plane, float sixthShift)
     {
         var r = source[..plane];
         var g = source.Slice(plane, plane);
@@ -93,6 +97,7 @@ internal static class HueCpuKernel
     }
 
     // v − c·clamp(2 − |k − 2|, 0, 1) with k = (h6 + offset) mod 6, as ColorKernels.Hue.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Channel(Vector<float> hue6, float offset, Vector<float> max, Vector<float> chroma, Vector<float> two, Vector<float> six)
     {
         var k = Wrap6(hue6 + new Vector<float>(offset), six);
@@ -100,13 +105,16 @@ internal static class HueCpuKernel
         return max - chroma * ramp;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Channel(float hue6, float offset, float max, float chroma)
     {
         var k = Wrap6(hue6 + offset);
         return max - chroma * Math.Clamp(2f - MathF.Abs(k - 2f), 0f, 1f);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Wrap6(Vector<float> x, Vector<float> six) => x - six * Vector.Floor(x / six);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Wrap6(float x) => x - 6f * MathF.Floor(x / 6f);
 }

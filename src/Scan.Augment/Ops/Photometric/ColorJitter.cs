@@ -12,8 +12,9 @@ namespace Scan.Augment.Ops;
 /// </summary>
 /// <remarks>
 /// Saturation and hue are no-ops on 1-channel images, by design (grey images have neither), as in torchvision.
-/// A strength of 0 disables that adjustment. Each adjustment runs once per sample: the batch is split by the
-/// position the adjustment takes in each sample's order, so the cost is that of four batched adjustments.
+/// A strength of 0 disables that adjustment. On the CPU a fused kernel visits each sample once and applies its
+/// adjustments in its order; elsewhere the batch is split by the position each adjustment takes in each sample's
+/// order, so every adjustment runs once per sample as batched tensor ops.
 /// </remarks>
 /// <example><code>var jitter = new RandomApply(0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1));</code></example>
 public sealed class ColorJitter : ISubsetAugmentation
@@ -61,7 +62,11 @@ public sealed class ColorJitter : ISubsetAugmentation
     Tensor ISubsetAugmentation.ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator) =>
         ApplyToSubset(images, members, generator);
 
-    private Tensor ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator)
+    /// <summary>
+    /// The op on the samples <paramref name="members"/>; <paramref name="allowCpuKernel"/> false forces the
+    /// tensor form on the CPU too (for tests comparing the two).
+    /// </summary>
+    internal Tensor ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator, bool allowCpuKernel = true)
     {
         var m = members.Count;
         var grey = images.shape[1] == 1;
@@ -76,8 +81,23 @@ public sealed class ColorJitter : ISubsetAugmentation
             RandomDraws.Uniform(m, -Hue, Hue, generator),
         };
         var enabled = new[] { Brightness > 0, Contrast > 0, Saturation > 0 && !grey, Hue > 0 && !grey };
-        Func<Tensor, Tensor, Tensor>[] kernels = [ColorKernels.Brightness, ColorKernels.Contrast, ColorKernels.Saturation, ColorKernels.Hue];
 
+        if (allowCpuKernel && ColorJitterCpuKernel.CanRun(images))
+        {
+            var result = images.clone();
+            var singleFactors = factors.Select(f => f.Select(v => (float)v).ToArray()).ToArray();
+            ColorJitterCpuKernel.ApplyInPlace(result, members, order, singleFactors, enabled);
+            return result;
+        }
+
+        return ApplyBatched(images, members, order, factors, enabled);
+    }
+
+    /// <summary>The tensor form: for each position in the orders and each adjustment, one batched kernel call on the samples concerned.</summary>
+    private static Tensor ApplyBatched(Tensor images, IReadOnlyList<long> members, long[,] order, double[][] factors, bool[] enabled)
+    {
+        var m = members.Count;
+        Func<Tensor, Tensor, Tensor>[] kernels = [ColorKernels.Brightness, ColorKernels.Contrast, ColorKernels.Saturation, ColorKernels.Hue];
         using var scope = torch.NewDisposeScope();
         var result = images.clone();
         for (var position = 0; position < Adjustments; position++)
