@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Scan.Core.Mining.Kernels;
 
 /// <summary>
@@ -34,23 +38,31 @@ internal sealed class TopKLists
     public static bool Before(float s1, int i1, float s2, int i2) => s1 > s2 || (s1 == s2 && i1 < i2);
 
     /// <summary>Offers <paramref name="index"/> with <paramref name="similarity"/> as a neighbour of <paramref name="row"/>.</summary>
+    /// <remarks>Called for every candidate at or above the row's threshold, millions of times per search, hence
+    /// the unchecked element access; <paramref name="row"/> is always below the row count given at creation.</remarks>
     public void Offer(int row, int index, float similarity)
     {
-        int start = row * _k;
-        int last = start + _k - 1;
-        if (!Before(similarity, index, Similarities[last], Indices[last]))
+        Debug.Assert((uint)row < (uint)Worst.Length);
+        ref float similarities = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Similarities), (nint)row * _k);
+        ref int indices = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Indices), (nint)row * _k);
+        int p = _k - 1;
+        if (!Before(similarity, index, Unsafe.Add(ref similarities, p), Unsafe.Add(ref indices, p)))
             return;
-        int p = last;
-        while (p > start && Before(similarity, index, Similarities[p - 1], Indices[p - 1]))
+        // Insertion into the sorted row: shift worse entries down by one, dropping the last.
+        while (p > 0)
         {
-            Similarities[p] = Similarities[p - 1];
-            Indices[p] = Indices[p - 1];
+            float s = Unsafe.Add(ref similarities, p - 1);
+            int i = Unsafe.Add(ref indices, p - 1);
+            if (!Before(similarity, index, s, i))
+                break;
+            Unsafe.Add(ref similarities, p) = s;
+            Unsafe.Add(ref indices, p) = i;
             p--;
         }
 
-        Similarities[p] = similarity;
-        Indices[p] = index;
-        Worst[row] = Similarities[last];
+        Unsafe.Add(ref similarities, p) = similarity;
+        Unsafe.Add(ref indices, p) = index;
+        Worst[row] = Unsafe.Add(ref similarities, _k - 1);
     }
 
     /// <summary>
