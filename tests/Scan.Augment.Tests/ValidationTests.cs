@@ -126,14 +126,14 @@ public sealed class ValidationTests
     [Fact]
     public void Recipe_options_out_of_range_name_the_option()
     {
-        FluentActions.Invoking(() => AugmentationRecipes.SimClr(NormalizationStats.Cifar10, new SimClrOptions { FlipProbability = 2 }))
-            .Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "SimClrOptions.FlipProbability");
-        FluentActions.Invoking(() => AugmentationRecipes.Strong(NormalizationStats.Cifar10, new StrongOptions { NumOps = 0 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*StrongOptions.NumOps must be >= 1, got 0*");
-        FluentActions.Invoking(() => AugmentationRecipes.Strong(NormalizationStats.Cifar10, new StrongOptions { CutoutSize = 0 }))
-            .Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "StrongOptions.CutoutSize");
-        FluentActions.Invoking(() => AugmentationRecipes.Weak(NormalizationStats.Cifar10, new WeakOptions { CropPadding = -4 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*WeakOptions.CropPadding*-4*");
+        FluentActions.Invoking(() => AugmentationRecipes.SimClr(NormalizationStats.Cifar10, new SimClrViewOptions { FlipProbability = 2 }))
+            .Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "SimClrViewOptions.FlipProbability");
+        FluentActions.Invoking(() => AugmentationRecipes.Strong(NormalizationStats.Cifar10, new StrongViewOptions { NumOps = 0 }))
+            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*StrongViewOptions.NumOps must be >= 1, got 0*");
+        FluentActions.Invoking(() => AugmentationRecipes.Strong(NormalizationStats.Cifar10, new StrongViewOptions { CutoutSize = 0 }))
+            .Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "StrongViewOptions.CutoutSize");
+        FluentActions.Invoking(() => AugmentationRecipes.Weak(NormalizationStats.Cifar10, new WeakViewOptions { CropPadding = -4 }))
+            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*WeakViewOptions.CropPadding*-4*");
         FluentActions.Invoking(() => AugmentationRecipes.Eval(null!)).Should().Throw<ArgumentNullException>();
     }
 

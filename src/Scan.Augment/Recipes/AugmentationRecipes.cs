@@ -21,10 +21,10 @@ public static class AugmentationRecipes
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="normalization"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public static IAugmentation SimClr(NormalizationStats normalization, SimClrOptions? options = null)
+    public static IAugmentation SimClr(NormalizationStats normalization, SimClrViewOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
-        options ??= new SimClrOptions();
+        options ??= new SimClrViewOptions();
         options.Validate();
         return Augmentation.Compose()
             .RandomResizedCrop(options.Height, options.Width, options.MinScale, options.MaxScale, options.MinAspectRatio, options.MaxAspectRatio)
@@ -37,15 +37,15 @@ public static class AugmentationRecipes
 
     /// <summary>
     /// SCAN's strong views (clustering and self-labelling steps), in the authors' order: flip and random crop with
-    /// padding (one resampling), <see cref="StrongOptions.NumOps"/> ops drawn per sample from
+    /// padding (one resampling), <see cref="StrongViewOptions.NumOps"/> ops drawn per sample from
     /// <see cref="StrongOps"/>, normalisation, then Cutout filling 0 (the dataset mean after normalisation).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="normalization"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public static IAugmentation Strong(NormalizationStats normalization, StrongOptions? options = null)
+    public static IAugmentation Strong(NormalizationStats normalization, StrongViewOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
-        options ??= new StrongOptions();
+        options ??= new StrongViewOptions();
         options.Validate();
         var builder = Augmentation.Compose().HorizontalFlip(options.FlipProbability);
         if (options.CropPadding > 0)
@@ -59,10 +59,10 @@ public static class AugmentationRecipes
     /// <summary>Weak views (targets): flip and random crop with padding, normalisation.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="normalization"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public static IAugmentation Weak(NormalizationStats normalization, WeakOptions? options = null)
+    public static IAugmentation Weak(NormalizationStats normalization, WeakViewOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
-        options ??= new WeakOptions();
+        options ??= new WeakViewOptions();
         options.Validate();
         var builder = Augmentation.Compose().HorizontalFlip(options.FlipProbability);
         if (options.CropPadding > 0)
@@ -80,9 +80,9 @@ public static class AugmentationRecipes
     /// TranslateX, TranslateY. Geometric ranges are symmetric, which is the authors' "flip the sign with p = 0.5".
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public static IReadOnlyList<IAugmentation> StrongOps(StrongOptions? options = null)
+    public static IReadOnlyList<IAugmentation> StrongOps(StrongViewOptions? options = null)
     {
-        options ??= new StrongOptions();
+        options ??= new StrongViewOptions();
         options.Validate();
         var (minEnhance, maxEnhance) = (options.MinEnhanceFactor, options.MaxEnhanceFactor);
         return

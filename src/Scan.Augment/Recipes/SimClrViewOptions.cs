@@ -6,7 +6,7 @@ namespace Scan.Augment.Recipes;
 /// Settings of <see cref="AugmentationRecipes.SimClr"/>. Defaults are the SCAN authors' CIFAR-10 SimCLR config:
 /// RandomResizedCrop(scale 0.2–1.0), flip p = 0.5, ColorJitter(0.4, 0.4, 0.4, 0.1) with p = 0.8, grayscale p = 0.2.
 /// </summary>
-public sealed class SimClrOptions
+public sealed class SimClrViewOptions
 {
     /// <summary>Output height; null keeps the input height.</summary>
     public int? Height { get; init; }
@@ -49,7 +49,7 @@ public sealed class SimClrOptions
 
     internal void Validate()
     {
-        const string prefix = nameof(SimClrOptions) + ".";
+        const string prefix = nameof(SimClrViewOptions) + ".";
         if (Height is { } h)
             Guard.Positive(h, prefix + nameof(Height));
         if (Width is { } w)

@@ -7,7 +7,7 @@ namespace Scan.Augment.Recipes;
 /// steps. Defaults are the SCAN authors' CIFAR config: flip, random crop with padding 4, four ops with the ranges
 /// below, normalisation, then one Cutout hole whose side is uniform in 1..half the image (1..16 on 32x32).
 /// </summary>
-public sealed class StrongOptions
+public sealed class StrongViewOptions
 {
     /// <summary>Chance of a horizontal flip (0.5).</summary>
     public double FlipProbability { get; init; } = 0.5;
@@ -53,7 +53,7 @@ public sealed class StrongOptions
 
     internal void Validate()
     {
-        const string prefix = nameof(StrongOptions) + ".";
+        const string prefix = nameof(StrongViewOptions) + ".";
         Guard.Probability(FlipProbability, prefix + nameof(FlipProbability));
         if (CropPadding < 0)
             throw new ArgumentOutOfRangeException(prefix + nameof(CropPadding), CropPadding, $"{prefix}{nameof(CropPadding)} must be >= 0 pixels, got {CropPadding}.");

@@ -3,7 +3,7 @@ using Scan.Augment.Internal;
 namespace Scan.Augment.Recipes;
 
 /// <summary>Settings of <see cref="AugmentationRecipes.Weak"/>: flip and a random crop with padding, as the authors' weak views.</summary>
-public sealed class WeakOptions
+public sealed class WeakViewOptions
 {
     /// <summary>Chance of a horizontal flip (0.5).</summary>
     public double FlipProbability { get; init; } = 0.5;
@@ -13,7 +13,7 @@ public sealed class WeakOptions
 
     internal void Validate()
     {
-        const string prefix = nameof(WeakOptions) + ".";
+        const string prefix = nameof(WeakViewOptions) + ".";
         Guard.Probability(FlipProbability, prefix + nameof(FlipProbability));
         if (CropPadding < 0)
             throw new ArgumentOutOfRangeException(prefix + nameof(CropPadding), CropPadding, $"{prefix}{nameof(CropPadding)} must be >= 0 pixels, got {CropPadding}.");

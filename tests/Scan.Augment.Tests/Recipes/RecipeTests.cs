@@ -85,7 +85,7 @@ public sealed class RecipeTests
         var images = TestImages.Random(6, 3, 32, 32);
         using var generator = TestImages.Generator();
 
-        var views = AugmentationRecipes.SimClr(NormalizationStats.Cifar10, new SimClrOptions { Height = 24, Width = 16 }).Apply(images, generator);
+        var views = AugmentationRecipes.SimClr(NormalizationStats.Cifar10, new SimClrViewOptions { Height = 24, Width = 16 }).Apply(images, generator);
 
         views.shape.Should().Equal(6, 3, 24, 16);
     }
