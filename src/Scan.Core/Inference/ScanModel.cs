@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Scan.Augment.Imaging;
+using Scan.Core.Data;
+using Scan.Core.IO;
+using Scan.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Inference;
+
+/// <summary>
+/// A trained SCAN classifier: the clustering model with its selected head, the normalisation and the input size
+/// it expects. Saves to and loads from one checksummed file, and predicts clusters for tensors, image files or
+/// datasets.
+/// </summary>
+/// <example>
+/// <code>
+/// using var model = ScanModel.Load("runs/fmnist/model.scan");
+/// var predictions = model.PredictFiles(new[] { "shoe.png", "shirt.jpg" });
+/// Console.WriteLine($"{predictions.Clusters[0]} ({predictions.Confidences[0]:P0})");
+/// </code>
+/// </example>
+public sealed class ScanModel : IDisposable
+{
+    private const string Kind = "scan-model";
+    private const uint Version = 1;
+    private readonly ClusteringModel _network;
+
+    /// <summary>Wraps a trained network.</summary>
+    /// <exception cref="ArgumentException">The info does not match the network.</exception>
+    public ScanModel(ClusteringModel network, ScanModelInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(info);
+        if (network.Clusters != info.Clusters || network.HeadCount != info.Heads || info.Mean.Length != info.Channels ||
+            info.Std.Length != info.Channels || network.Backbone.InputChannels != info.Channels)
+        {
+            throw new ArgumentException(
+                $"Model info (channels {info.Channels}, {info.Heads} head(s) of {info.Clusters}) does not match the network " +
+                $"(channels {network.Backbone.InputChannels}, {network.HeadCount} head(s) of {network.Clusters}).", nameof(info));
+        }
+        _network = network;
+        Info = info with { SelectedHead = network.SelectedHead };
+        _network.eval();
+    }
+
+    /// <summary>Input size, normalisation, architecture and head.</summary>
+    public ScanModelInfo Info { get; }
+
+    /// <summary>The underlying TorchSharp module (selected head in use).</summary>
+    public ClusteringModel Network => _network;
+
+    /// <summary>Writes the model atomically to <paramref name="path"/>.</summary>
+    public void Save(string path)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(JsonSerializer.Serialize(Info, ScanJson.Options));
+            _network.save(writer);
+        }
+        ScanFile.Write(path, Kind, Version, buffer.ToArray());
+    }
+
+    /// <summary>Loads a model saved with <see cref="Save"/>.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged or not a Scan.NET model.</exception>
+    public static ScanModel Load(string path, Device? device = null)
+    {
+        byte[] payload = ScanFile.Read(path, Kind, Version);
+        using var reader = new BinaryReader(new MemoryStream(payload));
+        var info = JsonSerializer.Deserialize<ScanModelInfo>(reader.ReadString(), ScanJson.Options)
+                   ?? throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
+        var network = new ClusteringModel(info.Backbone.Build(info.Channels, info.Height, info.Width), info.Clusters, info.Heads);
+        try
+        {
+            network.load(reader, strict: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        {
+            network.Dispose();
+            throw new InvalidDataException($"Scan.NET model '{path}' does not match its own description: {e.Message}", e);
+        }
+        network.SelectedHead = info.SelectedHead;
+        if (device is not null)
+            network.to(device);
+        return new ScanModel(network, info);
+    }
+
+    /// <summary>Predicts images (N, C, H, W) with values in [0, 1] (not normalised; this method normalises).</summary>
+    /// <exception cref="ArgumentException">Wrong rank, channels or size, or NaN/Inf pixels.</exception>
+    public ScanPredictions Predict(Tensor images, int batchSize = 512)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || images.shape[1] != Info.Channels || images.shape[2] != Info.Height || images.shape[3] != Info.Width)
+        {
+            throw new ArgumentException(
+                $"Expected images of shape (N, {Info.Channels}, {Info.Height}, {Info.Width}), found ({string.Join(", ", images.shape)}).",
+                nameof(images));
+        }
+        if (!images.is_floating_point())
+            throw new ArgumentException($"Expected floating-point pixels in [0, 1], found {images.dtype}.", nameof(images));
+        using (var finite = images.isfinite().all())
+        {
+            if (!finite.item<bool>())
+                throw new ArgumentException("The images contain NaN or infinite pixels.", nameof(images));
+        }
+
+        int n = (int)images.shape[0];
+        var clusters = new int[n];
+        var confidences = new float[n];
+        var probabilities = new float[n * Info.Clusters];
+        var device = _network.Backbone.parameters().First().device;
+        using var mean = tensor(Info.Mean).view(1, -1, 1, 1).to(device);
+        using var std = tensor(Info.Std).view(1, -1, 1, 1).to(device);
+        using var noGrad = no_grad();
+        _network.eval();
+        for (int start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            int count = Math.Min(batchSize, n - start);
+            var batch = images.narrow(0, start, count).to(float32).to(device).sub(mean).div(std);
+            var p = _network.forward(batch).softmax(1).cpu();
+            var (top, index) = p.max(1);
+            Array.Copy(index.to(int32).data<int>().ToArray(), 0, clusters, start, count);
+            Array.Copy(top.data<float>().ToArray(), 0, confidences, start, count);
+            Array.Copy(p.data<float>().ToArray(), 0, probabilities, start * Info.Clusters, count * Info.Clusters);
+        }
+        return new ScanPredictions(clusters, confidences, probabilities, Info.Clusters);
+    }
+
+    /// <summary>Predicts every image of a dataset of the model's size and channels.</summary>
+    public ScanPredictions Predict(IImageDataset dataset, int batchSize = 512)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var parts = new List<ScanPredictions>();
+        for (int start = 0; start < dataset.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, dataset.Count - start);
+            using var batch = dataset.GetBatch(Enumerable.Range(start, count).ToArray());
+            parts.Add(Predict(batch, batchSize));
+        }
+        return new ScanPredictions(
+            parts.SelectMany(p => p.Clusters).ToArray(),
+            parts.SelectMany(p => p.Confidences).ToArray(),
+            parts.SelectMany(p => p.Probabilities).ToArray(),
+            Info.Clusters);
+    }
+
+    /// <summary>Decodes image files (PNG, JPEG, WebP, BMP, GIF), resizes them to the model's size and predicts them.</summary>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="InvalidDataException">A file cannot be decoded (the message names it).</exception>
+    public ScanPredictions PredictFiles(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var mode = Info.Channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
+        var decoded = paths.Select(p => ImageDecoder.Decode(p, Info.Height, Info.Width, mode)).ToList();
+        if (decoded.Count == 0)
+            return new ScanPredictions(Array.Empty<int>(), Array.Empty<float>(), Array.Empty<float>(), Info.Clusters);
+        try
+        {
+            using var batch = stack(decoded);
+            return Predict(batch);
+        }
+        finally
+        {
+            foreach (var t in decoded)
+                t.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _network.Dispose();
+}

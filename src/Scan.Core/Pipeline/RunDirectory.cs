@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Scan.Core.Evaluation;
+using Scan.Core.IO;
+using Scan.Core.Training;
+using TorchSharp;
+
+namespace Scan.Core.Pipeline;
+
+/// <summary>
+/// The files of one pipeline run. A stage is finished when its report.json exists; it is written last, after the
+/// stage's model or neighbours, so an interrupted stage never looks finished. Layout:
+/// <code>
+/// options.json                       the options the run was started with
+/// pretext/checkpoint.scan            SimCLR state after the last completed epoch
+/// pretext/contrastive.scan           the trained SimCLR model (backbone + projection head)
+/// pretext/report.json
+/// mining/neighbors.scan, mining/report.json
+/// clustering/checkpoint.scan, clustering/model.scan, clustering/report.json
+/// selflabel/checkpoint.scan, selflabel/model.scan, selflabel/report.json
+/// model.scan, metrics.json           the final model and every stage's figures
+/// </code>
+/// </summary>
+internal sealed class RunDirectory
+{
+    private readonly string _root;
+
+    public RunDirectory(string root)
+    {
+        _root = Path.GetFullPath(root);
+        Directory.CreateDirectory(_root);
+    }
+
+    public string ContrastiveModelPath => Path.Combine(_root, "pretext", "contrastive.scan");
+    public string NeighborsPath => Path.Combine(_root, "mining", "neighbors.scan");
+    public string FinalModelPath => Path.Combine(_root, "model.scan");
+    public string CheckpointPath(ScanStage stage) => Path.Combine(_root, Folder(stage), "checkpoint.scan");
+    public string ModelPath(ScanStage stage) => Path.Combine(_root, Folder(stage), "model.scan");
+    private string ReportPath(ScanStage stage) => Path.Combine(_root, Folder(stage), "report.json");
+
+    /// <summary>Records the options of a new run, or checks that a resumed run uses the same ones.</summary>
+    /// <exception cref="InvalidOperationException">The folder holds a run made with different options.</exception>
+    public void ClaimFor(ScanOptions options)
+    {
+        string path = Path.Combine(_root, "options.json");
+        var current = Comparable(options);
+        if (File.Exists(path))
+        {
+            var previous = JsonNode.Parse(File.ReadAllText(path));
+            (previous as JsonObject)?.Remove("runDirectory");
+            if (!JsonNode.DeepEquals(previous, current))
+            {
+                throw new InvalidOperationException(
+                    $"Run directory '{_root}' holds a run made with different options (see its options.json). " +
+                    "Use a new run directory, or the same options to resume it.");
+            }
+            return;
+        }
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(options, ScanJson.Options));
+    }
+
+    private static JsonNode Comparable(ScanOptions options)
+    {
+        var node = JsonSerializer.SerializeToNode(options, ScanJson.Options)!.AsObject();
+        node.Remove("runDirectory");
+        return node;
+    }
+
+    public StageReport? ReadReport(ScanStage stage)
+    {
+        string path = ReportPath(stage);
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize<StageReport>(File.ReadAllText(path), ScanJson.Options);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Stage report '{path}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    public void WriteReport(StageReport report) =>
+        AtomicFile.WriteAllText(ReportPath(report.Stage), JsonSerializer.Serialize(report, ScanJson.Options));
+
+    public void WriteMetrics(IReadOnlyList<StageReport> stages, ClusteringReport? evaluation) =>
+        AtomicFile.WriteAllText(Path.Combine(_root, "metrics.json"),
+            JsonSerializer.Serialize(new { stages, evaluation }, ScanJson.Options));
+
+    public void SaveModule(string path, string kind, torch.nn.Module module)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            module.save(writer);
+        ScanFile.Write(path, kind, 1, buffer.ToArray());
+    }
+
+    public void LoadModule(string path, string kind, torch.nn.Module module)
+    {
+        using var reader = new BinaryReader(new MemoryStream(ScanFile.Read(path, kind, 1)));
+        try
+        {
+            module.load(reader, strict: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"'{path}' does not fit this model: {e.Message}", e);
+        }
+    }
+
+    private static string Folder(ScanStage stage) => stage switch
+    {
+        ScanStage.Pretext => "pretext",
+        ScanStage.Mining => "mining",
+        ScanStage.Clustering => "clustering",
+        ScanStage.SelfLabeling => "selflabel",
+        _ => "evaluation",
+    };
+}

@@ -1,0 +1,97 @@
+using System.ComponentModel.DataAnnotations;
+using Scan.Core.Clustering;
+using Scan.Core.Models;
+using Scan.Core.Pretext;
+using Scan.Core.SelfLabeling;
+using Scan.Core.Training;
+
+namespace Scan.Core.Pipeline;
+
+/// <summary>
+/// Everything a <see cref="ScanPipeline"/> needs, one nested options object per stage. Defaults are the SCAN
+/// authors' CIFAR-10 settings; <see cref="ScanPresets"/> has the paper's and CPU-sized settings. Bind it from an
+/// <c>appsettings.json</c> section named <see cref="SectionName"/> with <c>services.AddScan(configuration)</c>.
+/// </summary>
+public sealed class ScanOptions : IValidatableObject
+{
+    /// <summary>The configuration section name, "Scan".</summary>
+    public const string SectionName = "Scan";
+
+    /// <summary>Seed of every random choice: same seed, same options, same data on the CPU give the same result.</summary>
+    public long Seed { get; set; }
+
+    /// <summary>Torch device: "cpu" (default), "cuda" or "cuda:N" where the backend has CUDA.</summary>
+    [Required]
+    [RegularExpression("^(cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Device must be 'cpu', 'cuda' or 'cuda:N'.")]
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>
+    /// Folder for every stage's output (checkpoints, neighbours, models, reports, the options used). Running
+    /// again on the same folder resumes: finished stages are loaded, an interrupted one continues. Null keeps
+    /// everything in memory.
+    /// </summary>
+    public string? RunDirectory { get; set; }
+
+    /// <summary>The backbone to build when none is supplied.</summary>
+    public BackboneOptions Backbone { get; set; } = new();
+
+    /// <summary>Augmentation recipes and normalisation.</summary>
+    public AugmentationOptions Augmentation { get; set; } = new();
+
+    /// <summary>Stage 1, SimCLR. Skipped when a pretrained backbone is supplied.</summary>
+    public SimClrOptions Pretext { get; set; } = new();
+
+    /// <summary>Stage 2, nearest-neighbour mining.</summary>
+    public MiningOptions Mining { get; set; } = new();
+
+    /// <summary>Stage 3, SCAN clustering.</summary>
+    public ScanClusteringOptions Clustering { get; set; } = new();
+
+    /// <summary>Stage 4, self-labelling.</summary>
+    public SelfLabelOptions SelfLabeling { get; set; } = new();
+
+    /// <summary>Run the self-labelling stage (on by default).</summary>
+    public bool SelfLabelingEnabled { get; set; } = true;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (name, nested) in new (string, object)[]
+                 {
+                     (nameof(Backbone), Backbone), (nameof(Pretext), Pretext), (nameof(Mining), Mining),
+                     (nameof(Clustering), Clustering), (nameof(SelfLabeling), SelfLabeling),
+                 })
+        {
+            if (nested is null)
+            {
+                yield return new ValidationResult($"{name} must not be null.", new[] { name });
+                continue;
+            }
+            foreach (var failure in OptionsValidation.Failures(nested))
+                yield return new ValidationResult($"{name}: {failure}", new[] { name });
+        }
+
+        if (Augmentation is null)
+        {
+            yield return new ValidationResult("Augmentation must not be null.", new[] { nameof(Augmentation) });
+        }
+        else if ((Augmentation.Mean is null) != (Augmentation.Std is null) ||
+                 (Augmentation.Mean is not null && Augmentation.Mean.Length != Augmentation.Std!.Length))
+        {
+            yield return new ValidationResult(
+                "Augmentation.Mean and Augmentation.Std must both be set with one value per channel, or both be null.",
+                new[] { nameof(Augmentation) });
+        }
+        else if (Augmentation.Std is not null && Augmentation.Std.Any(s => !(s > 0) || !float.IsFinite(s)))
+        {
+            yield return new ValidationResult(
+                $"Augmentation.Std must be finite and > 0, found [{string.Join(", ", Augmentation.Std)}].",
+                new[] { nameof(Augmentation) });
+        }
+    }
+
+    /// <summary>A deep copy (via JSON), so a built pipeline cannot be changed from outside.</summary>
+    public ScanOptions Clone() =>
+        System.Text.Json.JsonSerializer.Deserialize<ScanOptions>(
+            System.Text.Json.JsonSerializer.Serialize(this, IO.ScanJson.Options), IO.ScanJson.Options)!;
+}

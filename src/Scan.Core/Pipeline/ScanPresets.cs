@@ -1,0 +1,102 @@
+using Scan.Core.Models;
+
+namespace Scan.Core.Pipeline;
+
+/// <summary>
+/// Ready-made <see cref="ScanOptions"/>: the SCAN authors' settings for CIFAR-10, CIFAR-100-20 and STL-10, and
+/// CPU-sized settings for Fashion-MNIST. Each call returns a new object the caller may adjust.
+/// </summary>
+public static class ScanPresets
+{
+    /// <summary>CIFAR-10 as in the authors' configs: ResNet-18 (CIFAR stem), SimCLR 500 epochs, K = 20, λ = 5, SCAN 50 epochs, self-labelling 200 epochs.</summary>
+    public static ScanOptions Cifar10()
+    {
+        var o = new ScanOptions();
+        o.Backbone = new BackboneOptions { Architecture = BackboneArchitecture.ResNet18, Stem = ResNetStem.Cifar, Width = 64 };
+        o.Augmentation.Mean = new[] { 0.4914f, 0.4822f, 0.4465f };
+        o.Augmentation.Std = new[] { 0.2023f, 0.1994f, 0.2010f };
+        o.Clustering.Clusters = 10;
+        return o;
+    }
+
+    /// <summary>CIFAR-100 with its 20 superclasses: as CIFAR-10 but 20 clusters, SCAN batch 512 and 100 epochs.</summary>
+    public static ScanOptions Cifar20()
+    {
+        var o = Cifar10();
+        o.Augmentation.Mean = new[] { 0.5071f, 0.4867f, 0.4408f };
+        o.Augmentation.Std = new[] { 0.2675f, 0.2565f, 0.2761f };
+        o.Clustering.Clusters = 20;
+        o.Clustering.BatchSize = 512;
+        o.Clustering.Epochs = 100;
+        return o;
+    }
+
+    /// <summary>STL-10 (96x96): ResNet-18 with the ImageNet stem, ImageNet statistics, SCAN and self-labelling 100 epochs, Cutout up to 32.</summary>
+    public static ScanOptions Stl10()
+    {
+        var o = Cifar10();
+        o.Backbone.Stem = ResNetStem.ImageNet;
+        o.Augmentation.Mean = new[] { 0.485f, 0.456f, 0.406f };
+        o.Augmentation.Std = new[] { 0.229f, 0.224f, 0.225f };
+        o.Augmentation.Strong = new Augment.Recipes.StrongViewOptions { CutoutSize = 32 };
+        o.Clustering.Epochs = 100;
+        o.SelfLabeling.Epochs = 100;
+        return o;
+    }
+
+    /// <summary>
+    /// Fashion-MNIST's 10,000-image test split (the bundled data) on a 2-core CPU in minutes: a small ResNet
+    /// (width 16), a short SimCLR schedule, SCAN on cached features of the frozen backbone with several heads, and
+    /// a short self-labelling pass with frozen BatchNorm. See BENCHMARKS.md for the measured accuracy and time.
+    /// </summary>
+    public static ScanOptions FashionMnistQuick()
+    {
+        var o = new ScanOptions();
+        o.Backbone = new BackboneOptions { Architecture = BackboneArchitecture.SmallResNet, Stem = ResNetStem.Cifar, Width = 16 };
+        o.Augmentation.Mean = new[] { 0.2860f };
+        o.Augmentation.Std = new[] { 0.3530f };
+        // 28x28 grayscale: no padding crop beyond 2 pixels and a Cutout of at most 14 (half the image).
+        o.Augmentation.Strong = new Augment.Recipes.StrongViewOptions { CropPadding = 2, CutoutSize = 14 };
+        o.Augmentation.Weak = new Augment.Recipes.WeakViewOptions { CropPadding = 2 };
+        o.Pretext.Epochs = 20;
+        o.Pretext.BatchSize = 256;
+        o.Pretext.WarmupEpochs = 1;
+        o.Mining.NumNeighbors = 20;
+        o.Clustering.Clusters = 10;
+        o.Clustering.Heads = 10;
+        o.Clustering.EntropyWeight = 2.0;
+        o.Clustering.UpdateBackbone = false;
+        o.Clustering.FeatureCachePasses = 5;
+        o.Clustering.Epochs = 100;
+        o.Clustering.BatchSize = 256;
+        o.Clustering.LearningRate = 1e-3;
+        o.SelfLabeling.Epochs = 5;
+        o.SelfLabeling.BatchSize = 500;
+        o.SelfLabeling.FreezeBatchNorm = true;
+        return o;
+    }
+
+    /// <summary>All 70,000 Fashion-MNIST images on a CPU: the Quick settings with a longer SimCLR schedule.</summary>
+    public static ScanOptions FashionMnistFull()
+    {
+        var o = FashionMnistQuick();
+        o.Pretext.Epochs = 30;
+        o.Clustering.Epochs = 60;
+        o.SelfLabeling.Epochs = 5;
+        o.SelfLabeling.BatchSize = 1000;
+        return o;
+    }
+
+    /// <summary>A preset by name (case-insensitive): cifar10, cifar20, stl10, fashion-mnist-quick, fashion-mnist-full.</summary>
+    /// <exception cref="ArgumentException">The name is not one of those.</exception>
+    public static ScanOptions ByName(string name) => name.ToLowerInvariant() switch
+    {
+        "cifar10" or "cifar-10" => Cifar10(),
+        "cifar20" or "cifar-20" or "cifar100-20" => Cifar20(),
+        "stl10" or "stl-10" => Stl10(),
+        "fashion-mnist-quick" or "quick" => FashionMnistQuick(),
+        "fashion-mnist-full" or "full" => FashionMnistFull(),
+        _ => throw new ArgumentException(
+            $"Unknown preset '{name}'; expected cifar10, cifar20, stl10, fashion-mnist-quick or fashion-mnist-full.", nameof(name)),
+    };
+}

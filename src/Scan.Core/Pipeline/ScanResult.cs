@@ -1,0 +1,45 @@
+using Scan.Core.Evaluation;
+using Scan.Core.Inference;
+
+namespace Scan.Core.Pipeline;
+
+/// <summary>The outcome of <see cref="ScanPipeline.RunAsync"/>.</summary>
+public sealed class ScanResult : IDisposable
+{
+    internal ScanResult(ScanModel model, ScanPredictions predictions, IReadOnlyList<StageReport> stages,
+        ClusteringReport? evaluation, IReadOnlyList<IReadOnlyList<int>> prototypes)
+    {
+        Model = model;
+        Predictions = predictions;
+        Stages = stages;
+        Evaluation = evaluation;
+        Prototypes = prototypes;
+    }
+
+    /// <summary>The trained classifier (dispose it, or this result, when done).</summary>
+    public ScanModel Model { get; }
+
+    /// <summary>Cluster, confidence and probabilities of every dataset image.</summary>
+    public ScanPredictions Predictions { get; }
+
+    /// <summary>Cluster of each image (same as <c>Predictions.Clusters</c>).</summary>
+    public IReadOnlyList<int> Assignments => Predictions.Clusters;
+
+    /// <summary>Top probability of each image.</summary>
+    public IReadOnlyList<float> Confidences => Predictions.Confidences;
+
+    /// <summary>The head that was kept (lowest SCAN loss).</summary>
+    public int SelectedHead => Model.Info.SelectedHead;
+
+    /// <summary>One report per stage, in order.</summary>
+    public IReadOnlyList<StageReport> Stages { get; }
+
+    /// <summary>Metrics of the final assignments against the dataset labels, when it has labels.</summary>
+    public ClusteringReport? Evaluation { get; }
+
+    /// <summary>Per cluster, the indices of its most confident images (a human check of what each cluster is).</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Prototypes { get; }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}
