@@ -21,8 +21,6 @@ public sealed class ScanOptions : IValidatableObject
     public long Seed { get; set; }
 
     /// <summary>Torch device: "cpu" (default), "cuda" or "cuda:N" where the backend has CUDA.</summary>
-    [Required]
-    [RegularExpression("^(cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Device must be 'cpu', 'cuda' or 'cuda:N'.")]
     public string Device { get; set; } = "cpu";
 
     /// <summary>
@@ -56,6 +54,10 @@ public sealed class ScanOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Checked here rather than by attributes: the validator skips this method when an attribute fails, and
+        // every problem should be reported at once.
+        if (Device is null || !System.Text.RegularExpressions.Regex.IsMatch(Device, "^(cpu|cuda(:[0-9]+)?)$"))
+            yield return new ValidationResult($"Device must be 'cpu', 'cuda' or 'cuda:N', found '{Device}'.", new[] { nameof(Device) });
         foreach (var (name, nested) in new (string, object)[]
                  {
                      (nameof(Backbone), Backbone), (nameof(Pretext), Pretext), (nameof(Mining), Mining),
