@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Scan.Core.Data;
 
 /// <summary>
@@ -11,8 +13,12 @@ internal static class PixelConversion
     /// torchvision's ToTensor (<c>img.float().div(255)</c>), so results are bit-identical.</summary>
     private static readonly float[] UnitScale = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
 
+    // Both loops run for every pixel of every batch: compile them optimised from the first call (the first epoch
+    // would otherwise run unoptimised tier-0 code until on-stack replacement kicks in).
+
     /// <summary>Writes <paramref name="image"/> (C, H, W bytes; or C planes of W columns of H bytes when
     /// <paramref name="columnMajor"/>) as (C, H, W) floats in [0, 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToUnitFloat(ReadOnlySpan<byte> image, Span<float> destination, int channels, int height, int width, bool columnMajor)
     {
         var scale = UnitScale.AsSpan();
@@ -35,6 +41,7 @@ internal static class PixelConversion
     }
 
     /// <summary>As <see cref="ToUnitFloat"/>, keeping the bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CopyBytes(ReadOnlySpan<byte> image, Span<byte> destination, int channels, int height, int width, bool columnMajor)
     {
         if (!columnMajor)
