@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Scan.Augment.Internal;
+using Scan.Augment.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,8 +12,10 @@ namespace Scan.Augment.Ops;
 /// with its own random magnitude. <see cref="Recipes.AugmentationRecipes.StrongOps"/> gives SCAN's fourteen ops.
 /// </summary>
 /// <remarks>
-/// Batched: at each of the <see cref="NumOps"/> steps the batch is split by the op each sample drew; every op runs
-/// once on its samples, and all geometric ops of the step share one resampling. Ops must keep the image size.
+/// Ops must keep the image size. On the CPU, when all ops are built in, a fused kernel runs each sample's ops in
+/// turn in managed code; otherwise, at each of the <see cref="NumOps"/> steps the batch is split by the op each
+/// sample drew, every op runs once on its samples as tensor ops, and the geometric ops of the step share one
+/// resampling. Both draw the same random numbers.
 /// </remarks>
 /// <example><code>var strong = new RandAugment(AugmentationRecipes.StrongOps(), numOps: 4);</code></example>
 public sealed class RandAugment : IAugmentation
@@ -43,11 +47,19 @@ public sealed class RandAugment : IAugmentation
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">An op changed the image size.</exception>
-    public Tensor Apply(Tensor images, Generator generator)
+    public Tensor Apply(Tensor images, Generator generator) => Apply(images, generator, allowCpuKernel: true);
+
+    /// <summary>
+    /// <see cref="Apply(Tensor, Generator)"/>; <paramref name="allowCpuKernel"/> false forces the batched tensor
+    /// form on the CPU too (for tests comparing the two).
+    /// </summary>
+    internal Tensor Apply(Tensor images, Generator generator, bool allowCpuKernel)
     {
         ImageBatch.Validate(images, generator);
         var (n, h, w) = (images.shape[0], images.shape[2], images.shape[3]);
         var choices = RandomDraws.IntegerTable(NumOps, n, 0, Ops.Count, generator);
+        if (allowCpuKernel && CanRunPerImage(images))
+            return ApplyPerImage(images, choices, generator);
 
         using var scope = torch.NewDisposeScope();
         var result = images.clone();
@@ -102,6 +114,82 @@ public sealed class RandAugment : IAugmentation
         }
 
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether the fused CPU kernel knows every op: CPU float32 contiguous batch, ops all built in.</summary>
+    private bool CanRunPerImage(Tensor images)
+    {
+        if (images.device.type != DeviceType.CPU || images.dtype != ScalarType.Float32 || !images.is_contiguous())
+            return false;
+        var (h, w) = (images.shape[2], images.shape[3]);
+        return Ops.All(op => op is Identity or IPerImageOp ||
+                             (op is IAffineAugmentation { IsAffine: true } affine && affine.OutputSize(h, w) == (h, w)));
+    }
+
+    /// <summary>
+    /// The fused CPU kernel: parameters are drawn exactly as the batched form draws them (step by step, op by op,
+    /// for the samples that drew the op), then each sample runs its ops in turn in managed code while it sits in
+    /// the cache. The batched form needs a gather, a scatter and several tensor ops per op and step, which on small
+    /// images costs far more than the arithmetic.
+    /// </summary>
+    private Tensor ApplyPerImage(Tensor images, long[,] choices, Generator generator)
+    {
+        var (n, channels, height, width) = ((int)images.shape[0], (int)images.shape[1], (int)images.shape[2], (int)images.shape[3]);
+        var parameters = new double[NumOps, n];
+        var maps = new Affine2D[NumOps, n];
+        for (var step = 0; step < NumOps; step++)
+        {
+            for (var k = 0; k < Ops.Count; k++)
+            {
+                var members = new List<int>();
+                for (var i = 0; i < n; i++)
+                    if (choices[step, i] == k)
+                        members.Add(i);
+                if (members.Count == 0 || Ops[k] is Identity)
+                    continue;
+                if (Ops[k] is IAffineAugmentation affine)
+                {
+                    var drawn = affine.DrawTransforms(members.Count, height, width, generator);
+                    for (var j = 0; j < members.Count; j++)
+                        maps[step, members[j]] = drawn[j];
+                }
+                else
+                {
+                    var drawn = ((IPerImageOp)Ops[k]).DrawParameters(members.Count, generator);
+                    for (var j = 0; j < members.Count; j++)
+                        parameters[step, members[j]] = drawn[j];
+                }
+            }
+        }
+
+        var result = images.clone();
+        var size = channels * height * width;
+        var threads = (long)n * size >= 1 << 15 ? Math.Max(1, torch.get_num_threads()) : 1;
+        var perThread = (n + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var scratch = new float[size];
+            var data = MemoryMarshal.Cast<byte, float>(result.bytes);
+            for (var i = t * perThread; i < Math.Min(n, (t + 1) * perThread); i++)
+            {
+                var image = data.Slice(i * size, size);
+                for (var step = 0; step < NumOps; step++)
+                {
+                    switch (Ops[(int)choices[step, i]])
+                    {
+                        case Identity:
+                            break;
+                        case IAffineAugmentation affine:
+                            AffineCpuResampler.Resample(image, channels, height, width, maps[step, i], affine.Sampling, scratch);
+                            break;
+                        case var op:
+                            ((IPerImageOp)op).ApplyToImage(image, channels, height, width, parameters[step, i], scratch);
+                            break;
+                    }
+                }
+            }
+        });
+        return result;
     }
 
     private static InvalidOperationException SizeChanged(IAugmentation op) =>

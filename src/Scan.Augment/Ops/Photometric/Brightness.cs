@@ -9,7 +9,7 @@ namespace Scan.Augment.Ops;
 /// Scales each sample's brightness by a factor drawn uniformly in [<see cref="MinFactor"/>, <see cref="MaxFactor"/>]:
 /// torchvision's adjust_brightness (blend with black, clamped to [0, 1]). One of SCAN's strong ops (factor 0.05..0.95).
 /// </summary>
-public sealed class Brightness : IAugmentation
+public sealed class Brightness : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minFactor">Smallest factor (0 is black, 1 the original), in [0, 10].</param>
@@ -31,4 +31,11 @@ public sealed class Brightness : IAugmentation
     /// <inheritdoc />
     public Tensor Apply(Tensor images, Generator generator) =>
         PerSampleFactorOp.Apply(images, generator, MinFactor, MaxFactor, ColorKernels.Brightness);
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Uniform(count, MinFactor, MaxFactor, generator);
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        ImageOpsCpu.Brightness(image, (float)parameter);
+    }
 }

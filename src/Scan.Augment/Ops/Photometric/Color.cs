@@ -10,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// PIL's ImageEnhance.Color, as torchvision's adjust_saturation (blend with the luma, clamped). One of SCAN's strong
 /// ops (0.05..0.95). A no-op on 1-channel images, by design: they have no saturation.
 /// </summary>
-public sealed class Color : IAugmentation
+public sealed class Color : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minFactor">Smallest factor (0 is grey, 1 the original), in [0, 10].</param>
@@ -32,4 +32,11 @@ public sealed class Color : IAugmentation
     /// <inheritdoc />
     public Tensor Apply(Tensor images, Generator generator) =>
         PerSampleFactorOp.Apply(images, generator, MinFactor, MaxFactor, ColorKernels.Saturation);
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Uniform(count, MinFactor, MaxFactor, generator);
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        ImageOpsCpu.Color(image, channels, height * width, (float)parameter);
+    }
 }

@@ -9,7 +9,7 @@ namespace Scan.Augment.Ops;
 /// Scales each sample's contrast by a factor drawn uniformly in [<see cref="MinFactor"/>, <see cref="MaxFactor"/>]:
 /// torchvision's adjust_contrast (blend with the image's mean luma, clamped). One of SCAN's strong ops (0.05..0.95).
 /// </summary>
-public sealed class Contrast : IAugmentation
+public sealed class Contrast : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minFactor">Smallest factor (0 is flat grey, 1 the original), in [0, 10].</param>
@@ -31,4 +31,11 @@ public sealed class Contrast : IAugmentation
     /// <inheritdoc />
     public Tensor Apply(Tensor images, Generator generator) =>
         PerSampleFactorOp.Apply(images, generator, MinFactor, MaxFactor, ColorKernels.Contrast);
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Uniform(count, MinFactor, MaxFactor, generator);
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        ImageOpsCpu.Contrast(image, channels, height * width, (float)parameter);
+    }
 }

@@ -9,7 +9,7 @@ namespace Scan.Augment.Ops;
 /// Rotates each sample's hue by a shift drawn uniformly in [<see cref="MinShift"/>, <see cref="MaxShift"/>] (fractions
 /// of a turn): torchvision's adjust_hue (through HSV). A no-op on 1-channel images, by design: they have no hue.
 /// </summary>
-public sealed class Hue : IAugmentation
+public sealed class Hue : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minShift">Smallest hue shift in turns, in [-0.5, 0.5].</param>
@@ -31,4 +31,12 @@ public sealed class Hue : IAugmentation
     /// <inheritdoc />
     public Tensor Apply(Tensor images, Generator generator) =>
         PerSampleFactorOp.Apply(images, generator, MinShift, MaxShift, ColorKernels.Hue);
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Uniform(count, MinShift, MaxShift, generator);
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        if (channels == 3)
+            HueCpuKernel.RotateImage(image, image, height * width, (float)parameter * 6f);
+    }
 }

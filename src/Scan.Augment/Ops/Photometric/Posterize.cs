@@ -10,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// <see cref="MinBits"/>..<see cref="MaxBits"/> per sample: torchvision's posterize (on the 8-bit conversion of the
 /// image). One of SCAN's strong ops (4..8 bits; 8 is the original image).
 /// </summary>
-public sealed class Posterize : IAugmentation
+public sealed class Posterize : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minBits">Fewest bits kept, in [1, 8].</param>
@@ -37,5 +37,12 @@ public sealed class Posterize : IAugmentation
         var bits = RandomDraws.Integers(images.shape[0], MinBits, MaxBits + 1L, generator);
         var perSample = RandomDraws.PerSample(bits.Select(b => (double)b).ToArray(), images.device);
         return ToneKernels.Posterize(images, perSample).MoveToOuterDisposeScope();
+    }
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Integers(count, MinBits, MaxBits + 1L, generator).Select(b => (double)b).ToArray();
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        ImageOpsCpu.Posterize(image, (int)parameter);
     }
 }

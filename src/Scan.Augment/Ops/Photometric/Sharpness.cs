@@ -10,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// torchvision's adjust_sharpness (blend with a 3x3-smoothed copy; 0 smooths, 1 is the original, above 1 sharpens).
 /// One of SCAN's strong ops (0.05..0.95). Images of height or width 2 or less are returned unchanged, as torchvision.
 /// </summary>
-public sealed class Sharpness : IAugmentation
+public sealed class Sharpness : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minFactor">Smallest factor, in [0, 10].</param>
@@ -32,4 +32,11 @@ public sealed class Sharpness : IAugmentation
     /// <inheritdoc />
     public Tensor Apply(Tensor images, Generator generator) =>
         PerSampleFactorOp.Apply(images, generator, MinFactor, MaxFactor, SharpnessKernel.Sharpness);
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Uniform(count, MinFactor, MaxFactor, generator);
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        ImageOpsCpu.Sharpness(image, channels, height, width, (float)parameter, scratch);
+    }
 }

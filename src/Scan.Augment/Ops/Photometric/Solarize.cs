@@ -10,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// per sample: torchvision's solarize (x ≥ t → 1 − x). Thresholds are in intensity units: the authors' 8-bit range
 /// 0..256 is 0..256/255 here (a threshold above 1 inverts nothing). One of SCAN's strong ops.
 /// </summary>
-public sealed class Solarize : IAugmentation
+public sealed class Solarize : IPerImageOp
 {
     /// <summary>Creates the op.</summary>
     /// <param name="minThreshold">Smallest threshold (intensity, 0..1), in [0, 2]; the default 0 is the authors' 8-bit 0.</param>
@@ -32,4 +32,11 @@ public sealed class Solarize : IAugmentation
     /// <inheritdoc />
     public Tensor Apply(Tensor images, Generator generator) =>
         PerSampleFactorOp.Apply(images, generator, MinThreshold, MaxThreshold, ToneKernels.Solarize);
+
+    double[] IPerImageOp.DrawParameters(long count, Generator generator) => RandomDraws.Uniform(count, MinThreshold, MaxThreshold, generator);
+
+    void IPerImageOp.ApplyToImage(Span<float> image, int channels, int height, int width, double parameter, Span<float> scratch)
+    {
+        ImageOpsCpu.Solarize(image, (float)parameter);
+    }
 }
