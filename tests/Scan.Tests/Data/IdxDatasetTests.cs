@@ -113,6 +113,35 @@ public class IdxDatasetTests : IDisposable
             .WithMessage($"*'{path}' is truncated*{Count} images of {Rows}x{Cols}*{Count * Rows * Cols} bytes*only {Count * Rows * Cols - 7}*");
     }
 
+    [Theory]
+    [InlineData(1_000_000, "*more than one array can hold*")] // 10^12 bytes
+    [InlineData(1_000, "*more than its * compressed bytes can hold*")] // 10^9 bytes: an array could, the file cannot
+    public void Rejects_a_compressed_file_whose_header_declares_more_than_it_can_hold_before_allocating(int count, string reason)
+    {
+        var content = IdxImages(Count, Rows, Cols, Pixels);
+        DatasetFileWriters.Idx(0x00000803, [count, 1000, 1000], []).AsSpan(0, 16).CopyTo(content);
+        string path = Write("images.gz", Gzip(content));
+
+        var open = () => IdxDataset.Open(path);
+
+        open.Should().Throw<InvalidDataException>().WithMessage($"*'{path}'*{reason}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Rejects_a_labels_file_whose_header_declares_more_labels_than_it_holds(bool gzip)
+    {
+        // 100 million labels declared, 5 present: for .gz, more than any deflate stream of this length can expand to.
+        var content = DatasetFileWriters.Idx(0x00000801, [100_000_000], LabelBytes);
+        string images = Write("images", IdxImages(Count, Rows, Cols, Pixels));
+        string labels = Write("labels", gzip ? Gzip(content) : content);
+
+        var open = () => IdxDataset.Open(images, labels);
+
+        open.Should().Throw<InvalidDataException>().WithMessage($"*'{labels}' is truncated*100000000 labels*");
+    }
+
     [Fact]
     public void Rejects_a_file_shorter_than_its_header()
     {

@@ -28,6 +28,7 @@ internal static class IdxReader
             long expected = (long)count * height * width;
             if (expected > Array.MaxLength)
                 throw new InvalidDataException($"'{path}' declares {count} images of {height}x{width} pixels, {expected} bytes: more than one array can hold.");
+            CheckCompressedSize(file.Length, expected, HeaderBytes(dims), $"{count} images of {height}x{width} pixels", path);
             var pixels = new byte[expected];
             long found = ReadAll(gzip, pixels, path);
             if (found != expected)
@@ -53,6 +54,10 @@ internal static class IdxReader
         using Stream stream = compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
         var dims = ReadHeader(stream, path, UnsignedByteLabels, "unsigned bytes in 1 dimension: labels");
         int count = dims[0];
+        if (compressed)
+            CheckCompressedSize(file.Length, count, HeaderBytes(dims), $"{count} labels", path);
+        else if (file.Length - HeaderBytes(dims) != count)
+            throw SizeMismatch(path, HeaderBytes(dims), $"{count} labels", count, file.Length - HeaderBytes(dims), "");
         var bytes = new byte[count];
         long found = ReadAll(stream, bytes, path);
         if (found != count)
@@ -112,6 +117,19 @@ internal static class IdxReader
     }
 
     private static int HeaderBytes(int[] dims) => 4 + 4 * dims.Length;
+
+    /// <summary>
+    /// Rejects a header that declares more data than the compressed file could possibly hold, before allocating for
+    /// it: deflate expands at most 1032 to 1 (zlib's technical notes), so a corrupt size cannot cost gigabytes.
+    /// </summary>
+    private static void CheckCompressedSize(long compressedBytes, long declaredBytes, int headerBytes, string declared, string path)
+    {
+        const long MaxDeflateRatio = 1032;
+        if (declaredBytes > compressedBytes * MaxDeflateRatio)
+            throw new InvalidDataException(
+                $"'{path}' is truncated: its IDX header declares {declared}, {declaredBytes} bytes after the {headerBytes}-byte header, " +
+                $"more than its {compressedBytes} compressed bytes can hold.");
+    }
 
     /// <summary>Fills <paramref name="buffer"/> and counts any bytes beyond it, so a wrong size is reported exactly.</summary>
     private static long ReadAll(Stream stream, byte[] buffer, string path)
