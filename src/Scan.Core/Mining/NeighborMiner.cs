@@ -80,7 +80,7 @@ public sealed class NeighborMiner
         using var scope = NewDisposeScope();
         var device = Options.Device ?? features.device;
         var unit = FeatureNormalization.ToUnitRows(features, device, nameof(features));
-        int n = (int)unit.shape[0], d = (int)unit.shape[1];
+        int n = (int)unit.shape[0];
         var indices = new int[(long)n * k];
         var similarities = new float[(long)n * k];
 

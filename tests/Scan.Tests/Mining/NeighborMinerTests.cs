@@ -200,6 +200,20 @@ public class NeighborMinerTests
     }
 
     [Fact]
+    public void Bad_rows_are_named_by_their_index_in_the_whole_matrix_not_in_a_normalisation_chunk()
+    {
+        // 1,024 features per row: the float64 normalisation works on chunks of 1,024 rows.
+        using var features = randn(2100, 1024);
+        features[1500].zero_();
+        features[2050, 7] = float.NaN;
+        var miner = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 3 });
+
+        FluentActions.Invoking(() => miner.Mine(features)).Should().Throw<ArgumentException>().Where(e => e.Message.Contains("Row 1500"));
+        features[1500, 0] = 1f;
+        FluentActions.Invoking(() => miner.Mine(features)).Should().Throw<ArgumentException>().Where(e => e.Message.Contains("features[2050, 7] is NaN"));
+    }
+
+    [Fact]
     public void Features_that_are_not_a_floating_point_matrix_are_rejected()
     {
         using var vector = randn(20);

@@ -144,13 +144,20 @@ internal static class CosineTopKSearch
     {
         public Layout(Tensor unit, int padded, int tileRows, int width)
         {
-            using var scope = NewDisposeScope();
             long n = unit.shape[0], d = unit.shape[1];
-            var rows = n == padded ? unit : cat(new[] { unit, zeros(padded - n, d, unit.dtype) }, 0);
             Dimension = (int)d;
-            // shape: (padded / tileRows, d, tileRows) and (padded / width, d, width).
-            AnchorTiles = rows.view(padded / tileRows, tileRows, d).transpose(1, 2).contiguous().data<float>().ToArray();
-            Panels = rows.view(padded / width, width, d).transpose(1, 2).contiguous().data<float>().ToArray();
+            using var padding = zeros(padded - n, d, unit.dtype);
+            using var rows = cat(new[] { unit, padding }, 0);
+            AnchorTiles = Regroup(rows, tileRows);
+            Panels = Regroup(rows, width);
+        }
+
+        /// <summary>Rows in groups of <paramref name="group"/>, feature-major within a group: shape
+        /// (rows / group, d, group), flattened. Temporaries are freed at once to keep the peak memory low.</summary>
+        private static float[] Regroup(Tensor rows, int group)
+        {
+            using var grouped = rows.view(rows.shape[0] / group, group, rows.shape[1]).transpose(1, 2).contiguous();
+            return grouped.data<float>().ToArray();
         }
 
         public int Dimension { get; }
