@@ -211,14 +211,41 @@ public sealed class ScanPipeline
             {
                 var weak = AugmentationRecipes.Weak(normalization, o.Augmentation.Weak);
                 var labeler = new SelfLabeler(o.SelfLabeling, weak, strong, device, o.Seed, _logger);
+                // Self-labelling can pull every sample into the few clusters that were confident first. The
+                // spread of the predicted clusters (entropy of their sizes) needs no labels: when it falls by more
+                // than a tenth of its maximum, ln C, the clustering model is restored and the report says so.
+                double spreadBefore = ClusterSpread(model.Predict(dataset).Clusters, o.Clustering.Clusters);
+                using var snapshot = new MemoryStream();
+                using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
+                    model.Network.save(writer);
                 var result = await labeler.TrainAsync(model.Network, dataset, runs?.CheckpointPath(ScanStage.SelfLabeling), progress, ct).ConfigureAwait(false);
+                var after = model.Predict(dataset);
+                double spreadAfter = ClusterSpread(after.Clusters, o.Clustering.Clusters);
+                bool reverted = spreadAfter < spreadBefore - 0.1 * Math.Log(o.Clustering.Clusters);
+                var trainedEvaluation = dataset.Labels is null ? null : ClusteringMetrics.Evaluate(after.Clusters, dataset.Labels, o.Clustering.Clusters);
+                if (reverted)
+                {
+                    _logger?.LogWarning("Self-labelling collapsed the clusters (size entropy {Before:F3} -> {After:F3}); the clustering model is kept.", spreadBefore, spreadAfter);
+                    snapshot.Position = 0;
+                    using var reader = new BinaryReader(snapshot, System.Text.Encoding.UTF8, leaveOpen: true);
+                    model.Network.load(reader, strict: true);
+                }
                 if (runs is not null)
                     model.Save(runs.ModelPath(ScanStage.SelfLabeling));
+                var figures = new Dictionary<string, double>
+                {
+                    ["confidentLastEpoch"] = result.ConfidentPerEpoch.LastOrDefault(),
+                    ["clusterSpreadBefore"] = spreadBefore,
+                    ["clusterSpreadAfter"] = spreadAfter,
+                    ["reverted"] = reverted ? 1 : 0,
+                };
+                if (reverted && trainedEvaluation is not null)
+                    figures["accuracyBeforeRevert"] = trainedEvaluation.Accuracy;
                 var report = new StageReport
                 {
                     Stage = ScanStage.SelfLabeling, Seconds = clock.Elapsed.TotalSeconds, History = result.History,
-                    Figures = new Dictionary<string, double> { ["confidentLastEpoch"] = result.ConfidentPerEpoch.LastOrDefault() },
-                    Evaluation = Evaluate(model, dataset),
+                    Figures = figures,
+                    Evaluation = reverted ? Evaluate(model, dataset) : trainedEvaluation,
                 };
                 runs?.WriteReport(report);
                 stages.Add(report);
@@ -280,6 +307,15 @@ public sealed class ScanPipeline
             return null;
         var predictions = model.Predict(dataset);
         return ClusteringMetrics.Evaluate(predictions.Clusters, dataset.Labels, model.Info.Clusters);
+    }
+
+    /// <summary>Entropy (nats) of the cluster-size distribution of <paramref name="clusters"/>; ln C when balanced.</summary>
+    private static double ClusterSpread(IReadOnlyList<int> clusters, int clusterCount)
+    {
+        var sizes = new double[clusterCount];
+        foreach (int c in clusters)
+            sizes[c]++;
+        return -sizes.Where(n => n > 0).Sum(n => n / clusters.Count * Math.Log(n / clusters.Count));
     }
 
     private void ValidateDataset(IImageDataset dataset)
