@@ -14,7 +14,7 @@ internal static class AffineResampler
         if (n == 0)
             return torch.empty([0, c, outHeight, outWidth], images.dtype, images.device);
 
-        // affine_grid works in normalised coordinates u in [-1, 1] (align_corners = false: pixel centre p sits at
+        // grid_sample works in normalised coordinates u in [-1, 1] (align_corners = false: pixel centre p sits at
         // u = (2p + 1) / size - 1), i.e. centred pixel x = u * size / 2. So theta = S_in^-1 * M * S_out with
         // S = diag(width / 2, height / 2) for the respective image.
         var theta = new float[n * 6];

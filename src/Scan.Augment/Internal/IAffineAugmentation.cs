@@ -5,7 +5,7 @@ namespace Scan.Augment.Internal;
 
 /// <summary>
 /// A geometric op that is one affine map per sample. Consecutive such ops in a pipeline are fused into a single
-/// affine_grid + grid_sample, so a crop, resize and flip cost one resampling and blur only once.
+/// sampling grid and grid_sample, so a crop, resize and flip cost one resampling and blur only once.
 /// </summary>
 internal interface IAffineAugmentation : IAugmentation
 {

@@ -78,6 +78,22 @@ public sealed class RecipeTests
         unnormalised.max().item<float>().Should().BeLessThanOrEqualTo(1 + 1e-5f);
     }
 
+    [Theory]
+    [InlineData("simclr")]
+    [InlineData("strong")]
+    [InlineData("weak")]
+    [InlineData("eval")]
+    public void An_empty_batch_gives_an_empty_batch(string recipe)
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = torch.zeros(0, 3, 8, 8);
+        using var generator = TestImages.Generator();
+
+        var views = Recipe(recipe, NormalizationStats.Cifar10).Apply(images, generator);
+
+        views.shape.Should().Equal(0, 3, 8, 8);
+    }
+
     [Fact]
     public void SimClr_resizes_to_the_requested_non_square_size()
     {

@@ -6,7 +6,7 @@ namespace Scan.Augment.Ops;
 
 /// <summary>
 /// Ops applied in sequence (torchvision Compose). Runs of consecutive geometric ops with compatible resampling
-/// (e.g. RandomResizedCrop then HorizontalFlip) are fused into a single affine_grid + grid_sample. Immutable.
+/// (e.g. RandomResizedCrop then HorizontalFlip) are fused into a single grid_sample. Immutable.
 /// Built by <see cref="AugmentationBuilder"/> or directly.
 /// </summary>
 public sealed class AugmentationPipeline : IAugmentation
@@ -46,7 +46,7 @@ public sealed class AugmentationPipeline : IAugmentation
         {
             var next = stage.Apply(current, generator);
             // Release intermediates at once: fewer image-sized buffers alive keeps the allocator reusing memory.
-            if (!ReferenceEquals(current, images))
+            if (!ReferenceEquals(current, images) && !ReferenceEquals(current, next))
                 current.Dispose();
             current = next;
         }

@@ -163,6 +163,8 @@ public sealed class RandAugment : IAugmentation
         }
 
         var result = images.clone();
+        if (n == 0)
+            return result;
         var size = channels * height * width;
         var threads = (long)n * size >= 1 << 15 ? Math.Max(1, torch.get_num_threads()) : 1;
         var perThread = (n + threads - 1) / threads;
