@@ -89,9 +89,16 @@ public sealed class NeighborMiner
             var report = progress is null
                 ? null
                 : new Action<long, long>((done, total) => progress.Report(new MiningProgress((int)(done * n / total), n)));
-            if (CosineTopKSearch.TryRun(unit, k, Options.ChunkSize ?? DefaultBlockRows, get_num_threads(),
-                    indices, similarities, report, cancellationToken))
+            int d = (int)unit.shape[1];
+            if (CosineTopKSearch.InstructionSet is not null && CosineTopKSearch.Fits(n, d))
+            {
+                // The kernel works on managed copies; the tensor is freed first to keep the peak memory low.
+                var rows = unit.data<float>().ToArray();
+                unit.Dispose();
+                CosineTopKSearch.Run(rows, n, d, k, Options.ChunkSize ?? DefaultBlockRows, get_num_threads(),
+                    indices, similarities, report, cancellationToken);
                 return NeighborSet.Adopt(n, k, indices, similarities);
+            }
         }
 
         MineWithTensorProducts(unit, k, indices, similarities, progress, cancellationToken);

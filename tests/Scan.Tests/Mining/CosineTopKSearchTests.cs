@@ -18,31 +18,35 @@ public class CosineTopKSearchTests
 
     public static TheoryData<Isa> SupportedIsas() => new(Accelerated);
 
-    private static (int[] Indices, float[] Similarities) Search(Isa isa, Tensor unit, int k, int blockRows, int threads)
+    private static (int[] Indices, float[] Similarities) Search(Isa isa, UnitRows unit, int k, int blockRows, int threads)
     {
-        int n = (int)unit.shape[0];
+        int n = unit.N;
         var indices = new int[n * k];
         var similarities = new float[n * k];
         switch (isa)
         {
             case Isa.Avx512:
-                CosineTopKSearch.Run<Vector512Ops, Vector512<float>>(unit, k, blockRows, threads, indices, similarities, null, default);
+                CosineTopKSearch.Run<Vector512Ops, Vector512<float>>(unit.Values, n, unit.D, k, blockRows, threads, indices, similarities, null, default);
                 break;
             case Isa.Avx2:
-                CosineTopKSearch.Run<Vector256Ops, Vector256<float>>(unit, k, blockRows, threads, indices, similarities, null, default);
+                CosineTopKSearch.Run<Vector256Ops, Vector256<float>>(unit.Values, n, unit.D, k, blockRows, threads, indices, similarities, null, default);
                 break;
             default:
-                CosineTopKSearch.Run<Vector128Ops, Vector128<float>>(unit, k, blockRows, threads, indices, similarities, null, default);
+                CosineTopKSearch.Run<Vector128Ops, Vector128<float>>(unit.Values, n, unit.D, k, blockRows, threads, indices, similarities, null, default);
                 break;
         }
 
         return (indices, similarities);
     }
 
-    private static Tensor Unit(float[,] x)
+    private sealed record UnitRows(float[] Values, int N, int D);
+
+    /// <summary>The rows scaled to unit norm, row-major, as the miner hands them to the kernel.</summary>
+    private static UnitRows Unit(float[,] x)
     {
         using var t = tensor(x);
-        return nn.functional.normalize(t, p: 2, dim: 1);
+        using var unit = nn.functional.normalize(t, p: 2, dim: 1);
+        return new UnitRows(unit.data<float>().ToArray(), x.GetLength(0), x.GetLength(1));
     }
 
     [Theory]
@@ -51,7 +55,7 @@ public class CosineTopKSearchTests
     {
         // 203 rows: several blocks of every tile shape, with a partial last block.
         var x = MiningData.GaussianWithDuplicates(n: 203, d: 13, seed: 11);
-        using var unit = Unit(x);
+        var unit = Unit(x);
 
         var (indices, similarities) = Search(isa, unit, k: 12, blockRows: 50, threads: 2);
         var (expectedIndices, expectedSimilarities) = BruteForceNeighbors.Compute(x, 12);
@@ -65,7 +69,7 @@ public class CosineTopKSearchTests
     {
         // Each similarity is the same chain of fused multiply-adds over the features in every variant.
         var x = MiningData.GaussianWithDuplicates(n: 301, d: 20, seed: 12);
-        using var unit = Unit(x);
+        var unit = Unit(x);
         var reference = Search(Accelerated[0], unit, k: 7, blockRows: 1000, threads: 1);
 
         foreach (var isa in Accelerated)

@@ -5,7 +5,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
-using static TorchSharp.torch;
 
 namespace Scan.Core.Mining.Kernels;
 
@@ -27,10 +26,12 @@ namespace Scan.Core.Mining.Kernels;
 internal static class CosineTopKSearch
 {
     /// <summary>
-    /// Runs the search with the widest vector type the hardware accelerates with fused multiply-add; returns false
-    /// (computing nothing) when there is none, so that the caller falls back to tensor products.
+    /// Runs the search with the widest vector type the hardware accelerates with fused multiply-add (see
+    /// <see cref="InstructionSet"/>).
     /// </summary>
-    /// <param name="unit">Unit rows, shape (N, D), float32, CPU.</param>
+    /// <param name="unit">Unit rows, N x D, row-major; read only while the kernel lays them out.</param>
+    /// <param name="n">Rows N.</param>
+    /// <param name="d">Features per row D.</param>
     /// <param name="k">Neighbours per anchor, below N.</param>
     /// <param name="blockRows">Rows per block (rounded up to whole tiles).</param>
     /// <param name="threads">Worker threads, the calling thread included.</param>
@@ -38,26 +39,40 @@ internal static class CosineTopKSearch
     /// <param name="similarities">Output, N x K.</param>
     /// <param name="progress">Called on the calling thread with (block pairs done, block pairs in all).</param>
     /// <param name="cancellationToken">Checked between block pairs.</param>
-    public static bool TryRun(Tensor unit, int k, int blockRows, int threads, int[] indices, float[] similarities,
+    /// <exception cref="PlatformNotSupportedException">No suitable vector type is accelerated here.</exception>
+    public static void Run(float[] unit, int n, int d, int k, int blockRows, int threads, int[] indices, float[] similarities,
         Action<long, long>? progress, CancellationToken cancellationToken)
     {
-        if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
-            Run<Vector512Ops, Vector512<float>>(unit, k, blockRows, threads, indices, similarities, progress, cancellationToken);
-        else if (Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated)
-            Run<Vector256Ops, Vector256<float>>(unit, k, blockRows, threads, indices, similarities, progress, cancellationToken);
-        else if (AdvSimd.Arm64.IsSupported && Vector128.IsHardwareAccelerated)
-            Run<Vector128Ops, Vector128<float>>(unit, k, blockRows, threads, indices, similarities, progress, cancellationToken);
-        else
-            return false;
-        return true;
+        switch (InstructionSet)
+        {
+            case Avx512:
+                Run<Vector512Ops, Vector512<float>>(unit, n, d, k, blockRows, threads, indices, similarities, progress, cancellationToken);
+                break;
+            case Avx2Fma:
+                Run<Vector256Ops, Vector256<float>>(unit, n, d, k, blockRows, threads, indices, similarities, progress, cancellationToken);
+                break;
+            case Neon:
+                Run<Vector128Ops, Vector128<float>>(unit, n, d, k, blockRows, threads, indices, similarities, progress, cancellationToken);
+                break;
+            default:
+                throw new PlatformNotSupportedException("The CPU kernel needs AVX-512, AVX2 with FMA, or Arm64 NEON.");
+        }
     }
 
-    /// <summary>The vector instruction set <see cref="TryRun"/> uses on this machine, or null when it cannot run.</summary>
-    public static string? InstructionSet =>
-        Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? "AVX-512"
-        : Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated ? "AVX2+FMA"
-        : AdvSimd.Arm64.IsSupported && Vector128.IsHardwareAccelerated ? "Arm64 NEON"
+    private const string Avx512 = "AVX-512", Avx2Fma = "AVX2+FMA", Neon = "Arm64 NEON";
+
+    /// <summary>The vector instruction set <see cref="Run"/> uses on this machine, or null when it cannot run.</summary>
+    public static string? InstructionSet { get; } =
+        Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? Avx512
+        : Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated ? Avx2Fma
+        : AdvSimd.Arm64.IsSupported && Vector128.IsHardwareAccelerated ? Neon
         : null;
+
+    /// <summary>
+    /// True when the kernel's re-ordered copies of N x D floats, padded to whole blocks (at most 2N + 96 rows), fit
+    /// in managed arrays; beyond that (over 8 million rows of 128 features) the tensor path serves.
+    /// </summary>
+    public static bool Fits(int n, int d) => (2L * n + 96) * d <= Array.MaxLength;
 
     /// <summary>Rows per block: at least the request, capped near N, and a whole number of tiles both ways.</summary>
     internal static int BlockRows<TOps, TVector>(int requested, int n)
@@ -68,16 +83,15 @@ internal static class CosineTopKSearch
         return (rows + align - 1) / align * align;
     }
 
-    /// <summary>The search with vector type <typeparamref name="TVector"/>; see <see cref="TryRun"/>.</summary>
-    internal static void Run<TOps, TVector>(Tensor unit, int k, int blockRows, int threads, int[] indices,
+    /// <summary>The search with vector type <typeparamref name="TVector"/>; see <see cref="Run"/>.</summary>
+    internal static void Run<TOps, TVector>(float[] unit, int n, int d, int k, int blockRows, int threads, int[] indices,
         float[] similarities, Action<long, long>? progress, CancellationToken cancellationToken)
         where TOps : struct, IVectorOps<TVector> where TVector : unmanaged
     {
-        int n = (int)unit.shape[0];
         int block = BlockRows<TOps, TVector>(blockRows, n);
         int blocks = (n + block - 1) / block;
         int padded = blocks * block;
-        var layout = new Layout(unit, padded, TOps.TileRows, TOps.Count);
+        var layout = new Layout(unit, n, d, padded, TOps.TileRows, TOps.Count);
 
         var pairs = new (int I, int J)[blocks * (blocks + 1) / 2];
         for (int i = 0, p = 0; i < blocks; i++)
@@ -142,22 +156,39 @@ internal static class CosineTopKSearch
     /// </summary>
     internal sealed class Layout
     {
-        public Layout(Tensor unit, int padded, int tileRows, int width)
+        public Layout(float[] unit, int n, int d, int padded, int tileRows, int width)
         {
-            long n = unit.shape[0], d = unit.shape[1];
-            Dimension = (int)d;
-            using var padding = zeros(padded - n, d, unit.dtype);
-            using var rows = cat(new[] { unit, padding }, 0);
-            AnchorTiles = Regroup(rows, tileRows);
-            Panels = Regroup(rows, width);
+            Dimension = d;
+            AnchorTiles = Regroup(unit, n, d, padded, tileRows);
+            Panels = Regroup(unit, n, d, padded, width);
         }
 
-        /// <summary>Rows in groups of <paramref name="group"/>, feature-major within a group: shape
-        /// (rows / group, d, group), flattened. Temporaries are freed at once to keep the peak memory low.</summary>
-        private static float[] Regroup(Tensor rows, int group)
+        /// <summary>Rows in groups of <paramref name="group"/>, feature-major within a group: (padded / group, d,
+        /// group), flattened; rows from N on are zeros.</summary>
+        private static float[] Regroup(float[] unit, int n, int d, int padded, int group)
         {
-            using var grouped = rows.view(rows.shape[0] / group, group, rows.shape[1]).transpose(1, 2).contiguous();
-            return grouped.data<float>().ToArray();
+            var grouped = GC.AllocateUninitializedArray<float>(padded * d);
+            for (int g = 0; g < padded / group; g++)
+            {
+                var destination = grouped.AsSpan(g * d * group, d * group);
+                for (int r = 0; r < group; r++)
+                {
+                    int row = g * group + r;
+                    if (row < n)
+                    {
+                        var source = unit.AsSpan(row * d, d);
+                        for (int f = 0; f < d; f++)
+                            destination[f * group + r] = source[f];
+                    }
+                    else
+                    {
+                        for (int f = 0; f < d; f++)
+                            destination[f * group + r] = 0f;
+                    }
+                }
+            }
+
+            return grouped;
         }
 
         public int Dimension { get; }
