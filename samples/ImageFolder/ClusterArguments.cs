@@ -1,0 +1,13 @@
+namespace Scan.Samples.ImageFolder;
+
+/// <summary>What the user asked for on the command line, after System.CommandLine has parsed and validated it.</summary>
+internal sealed record ClusterArguments(
+    DirectoryInfo Folder,
+    int Clusters,
+    int Size,
+    bool Grayscale,
+    int Epochs,
+    long Seed,
+    DirectoryInfo Output,
+    DirectoryInfo? RunDirectory,
+    bool SkipUndecodable);
