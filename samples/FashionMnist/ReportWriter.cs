@@ -67,7 +67,17 @@ internal static class ReportWriter
             string matched = result.Model.Info.ClusterNames is { } names ? names[cluster] : "?";
             labels.Add($"{cluster}: {matched}");
         }
-        ImageGrid.WritePng(cat(rows, 0), path, new ImageGridOptions { Columns = columns, Scale = 3, RowLabels = labels, LabelFontSize = 14 });
+        var grid = cat(rows, 0);
+        try
+        {
+            ImageGrid.WritePng(grid, path, new ImageGridOptions { Columns = columns, Scale = 3, RowLabels = labels, LabelFontSize = 14 });
+        }
+        catch (InvalidOperationException e)
+        {
+            // No font on this machine (e.g. a minimal container): keep the images, say what is missing.
+            Console.Error.WriteLine($"prototypes.png written without row labels: {e.Message}");
+            ImageGrid.WritePng(grid, path, new ImageGridOptions { Columns = columns, Scale = 3 });
+        }
     }
 
     private static void WriteConfusion(string path, ClusteringReport report, IReadOnlyList<string>? classNames)
