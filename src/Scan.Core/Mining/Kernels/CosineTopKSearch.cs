@@ -93,10 +93,15 @@ internal static class CosineTopKSearch
         int padded = blocks * block;
         var layout = new Layout(unit, n, d, padded, TOps.TileRows, TOps.Count);
 
+        // Diagonal pairs first: every anchor then starts with a K-th best from its own block, so far fewer of the
+        // later candidates clear its threshold than when it starts from an empty list.
         var pairs = new (int I, int J)[blocks * (blocks + 1) / 2];
-        for (int i = 0, p = 0; i < blocks; i++)
-            for (int j = i; j < blocks; j++)
-                pairs[p++] = (i, j);
+        int count = 0;
+        for (int i = 0; i < blocks; i++)
+            pairs[count++] = (i, i);
+        for (int i = 0; i < blocks; i++)
+            for (int j = i + 1; j < blocks; j++)
+                pairs[count++] = (i, j);
 
         int workers = Math.Clamp(threads, 1, pairs.Length);
         var lists = new TopKLists[workers];
