@@ -1,3 +1,5 @@
+using Xunit.Abstractions;
+
 namespace Scan.Packaging.Tests;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Scan.Packaging.Tests;
 /// </summary>
 [Trait("Category", "Packaging")]
 [Collection(PackedFeedCollection.Name)]
-public sealed class ConsumerProjectTests(PackedFeed feed)
+public sealed class ConsumerProjectTests(PackedFeed feed, ITestOutputHelper log)
 {
     private const string ProgramText = """
         using Scan.Core.Data;
@@ -29,7 +31,7 @@ public sealed class ConsumerProjectTests(PackedFeed feed)
             .WithSeed(0)
             .Build();
         using var result = await pipeline.RunAsync(dataset);
-        Console.WriteLine($"clusters: {result.Prototypes.Count}, images: {result.Assignments.Count}");
+        Console.WriteLine($"clusters: {result.Prototypes.Count}, images: {result.Assignments.Count}, torch {__version__}");
         """;
 
     [Fact]
@@ -67,8 +69,9 @@ public sealed class ConsumerProjectTests(PackedFeed feed)
         File.WriteAllText(Path.Combine(project, "Program.cs"), ProgramText);
 
         var run = ProcessRunner.RunDotnet(project, "run", "-c", "Release");
+        log.WriteLine(run.Describe("dotnet run -c Release"));
 
         run.ExitCode.Should().Be(0, run.Describe("dotnet run -c Release"));
-        run.Output.Should().Contain("clusters: 2, images: 24", run.Describe("dotnet run -c Release"));
+        run.Output.Should().Contain("clusters: 2, images: 24, torch 2.10", run.Describe("dotnet run -c Release"));
     }
 }
