@@ -27,6 +27,15 @@ internal static class PrototypeSheet
         // shape: (clusters * columns, C, H, W)
         var sheet = cat(rows, 0);
         int scale = Math.Max(1, 64 / Math.Max(dataset.Height, dataset.Width));
-        ImageGrid.WritePng(sheet, path, new ImageGridOptions { Columns = columns, Scale = scale, RowLabels = labels });
+        var grid = new ImageGridOptions { Columns = columns, Scale = scale, RowLabels = labels };
+        try
+        {
+            ImageGrid.WritePng(sheet, path, grid);
+        }
+        catch (InvalidOperationException)
+        {
+            // No font installed (minimal containers): rows stay in cluster order 0, 1, ... without their labels.
+            ImageGrid.WritePng(sheet, path, grid with { RowLabels = null });
+        }
     }
 }
