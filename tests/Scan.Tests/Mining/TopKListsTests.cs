@@ -14,10 +14,10 @@ public class TopKListsTests
             foreach (var (index, similarity) in order)
                 lists.Offer(1, index, similarity);
 
-            lists.Indices[4..].Should().Equal(8, 3, 7, 9);
-            lists.Similarities[4..].Should().Equal(0.9f, 0.7f, 0.7f, 0.7f);
+            lists.Row(1).Should().Equal((8, 0.9f), (3, 0.7f), (7, 0.7f), (9, 0.7f));
+            lists.Row(0).Should().BeEmpty();
             lists.Worst[1].Should().Be(0.7f);
-            // Row 0 received nothing: its slots still hold the worst possible entry.
+            // Row 0 received nothing: every candidate clears its threshold.
             lists.Worst[0].Should().Be(float.NegativeInfinity);
         }
     }
@@ -38,5 +38,22 @@ public class TopKListsTests
 
         indices.Should().Equal(1, 4, 3);
         similarities.Should().Equal(0.5f, 0.5f, 0.45f);
+    }
+
+    [Theory]
+    [InlineData(0.5f, 3, 0.25f, 9)]
+    [InlineData(0.5f, 3, 0.5f, 4)]
+    [InlineData(-0f, 0, 0f, 1)]
+    [InlineData(-0.25f, 2, -0.5f, 1)]
+    [InlineData(1e-30f, 7, -1e-30f, 0)]
+    [InlineData(-1f, 0, float.NegativeInfinity, 0)]
+    public void Keys_order_pairs_by_similarity_then_lower_index_and_round_trip(float better, int betterIndex, float worse, int worseIndex)
+    {
+        ulong a = TopKLists.Key(better, betterIndex), b = TopKLists.Key(worse, worseIndex);
+
+        a.Should().BeGreaterThan(b);
+        b.Should().BeGreaterThan(0UL, "key 0 marks an empty slot");
+        (TopKLists.IndexOf(a), TopKLists.SimilarityOf(a)).Should().Be((betterIndex, better));
+        (TopKLists.IndexOf(b), TopKLists.SimilarityOf(b)).Should().Be((worseIndex, worse));
     }
 }

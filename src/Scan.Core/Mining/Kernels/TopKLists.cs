@@ -9,33 +9,55 @@ namespace Scan.Core.Mining.Kernels;
 /// total order: similarity descending, then index ascending. Because the order is total, the final K of an anchor
 /// do not depend on the order in which candidates arrive.
 /// </summary>
+/// <remarks>
+/// Each pair is packed into one 64-bit key whose unsigned order is that total order: the similarity's bits mapped
+/// to an order-preserving unsigned integer in the high half, the complemented index in the low half. Insertion then
+/// compares and moves one word per entry, which halves the cost of the millions of insertions a search makes.
+/// </remarks>
 internal sealed class TopKLists
 {
     private readonly int _k;
+    private readonly ulong[] _keys;
 
     public TopKLists(int rows, int k)
     {
         _k = k;
-        Similarities = new float[(long)rows * k];
-        Indices = new int[(long)rows * k];
+        // Key 0 ranks below every real pair (even similarity -infinity), so empty slots need no flag.
+        _keys = new ulong[(long)rows * k];
         Worst = new float[rows];
-        // Empty slots hold the worst possible entry, so every real candidate beats them.
-        Array.Fill(Similarities, float.NegativeInfinity);
-        Array.Fill(Indices, int.MaxValue);
         Array.Fill(Worst, float.NegativeInfinity);
     }
 
-    /// <summary>Similarities, row-major (rows x K), each row descending.</summary>
-    public float[] Similarities { get; }
-
-    /// <summary>Indices aligned with <see cref="Similarities"/>.</summary>
-    public int[] Indices { get; }
-
-    /// <summary>The K-th (smallest kept) similarity of every row: a candidate below it cannot enter.</summary>
+    /// <summary>The K-th (smallest kept) similarity of every row, -infinity while a row has fewer than K: a
+    /// candidate below it cannot enter.</summary>
     public float[] Worst { get; }
 
-    /// <summary>True when (s1, i1) ranks before (s2, i2).</summary>
-    public static bool Before(float s1, int i1, float s2, int i2) => s1 > s2 || (s1 == s2 && i1 < i2);
+    /// <summary>The key of (similarity, index): larger keys rank first.</summary>
+    public static ulong Key(float similarity, int index)
+    {
+        // -0 and +0 are equal similarities (then the index decides), so both map to the bits of +0.
+        uint bits = similarity == 0 ? 0 : BitConverter.SingleToUInt32Bits(similarity);
+        // Negative floats order reversed by their bits: flip them all; non-negative ones: set the sign bit.
+        uint ordered = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return (ulong)ordered << 32 | (uint.MaxValue - (uint)index);
+    }
+
+    /// <summary>The similarity packed in <paramref name="key"/> (a non-zero key).</summary>
+    public static float SimilarityOf(ulong key)
+    {
+        uint ordered = (uint)(key >> 32);
+        return BitConverter.UInt32BitsToSingle((ordered & 0x8000_0000u) != 0 ? ordered & 0x7FFF_FFFFu : ~ordered);
+    }
+
+    /// <summary>The index packed in <paramref name="key"/>.</summary>
+    public static int IndexOf(ulong key) => (int)(uint.MaxValue - (uint)key);
+
+    /// <summary>The kept pairs of <paramref name="row"/>, best first (fewer than K while the row is not full).</summary>
+    public IEnumerable<(int Index, float Similarity)> Row(int row)
+    {
+        for (int t = 0; t < _k && _keys[row * _k + t] != 0; t++)
+            yield return (IndexOf(_keys[row * _k + t]), SimilarityOf(_keys[row * _k + t]));
+    }
 
     /// <summary>Offers <paramref name="index"/> with <paramref name="similarity"/> as a neighbour of <paramref name="row"/>.</summary>
     /// <remarks>Called for every candidate at or above the row's threshold, millions of times per search, hence
@@ -43,26 +65,22 @@ internal sealed class TopKLists
     public void Offer(int row, int index, float similarity)
     {
         Debug.Assert((uint)row < (uint)Worst.Length);
-        ref float similarities = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Similarities), (nint)row * _k);
-        ref int indices = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Indices), (nint)row * _k);
+        ref ulong keys = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keys), (nint)row * _k);
+        ulong key = Key(similarity, index);
         int p = _k - 1;
-        if (!Before(similarity, index, Unsafe.Add(ref similarities, p), Unsafe.Add(ref indices, p)))
+        if (key <= Unsafe.Add(ref keys, p))
             return;
         // Insertion into the sorted row: shift worse entries down by one, dropping the last.
-        while (p > 0)
+        while (p > 0 && Unsafe.Add(ref keys, p - 1) < key)
         {
-            float s = Unsafe.Add(ref similarities, p - 1);
-            int i = Unsafe.Add(ref indices, p - 1);
-            if (!Before(similarity, index, s, i))
-                break;
-            Unsafe.Add(ref similarities, p) = s;
-            Unsafe.Add(ref indices, p) = i;
+            Unsafe.Add(ref keys, p) = Unsafe.Add(ref keys, p - 1);
             p--;
         }
 
-        Unsafe.Add(ref similarities, p) = similarity;
-        Unsafe.Add(ref indices, p) = index;
-        Worst[row] = Unsafe.Add(ref similarities, _k - 1);
+        Unsafe.Add(ref keys, p) = key;
+        ulong last = Unsafe.Add(ref keys, _k - 1);
+        if (last != 0)
+            Worst[row] = SimilarityOf(last);
     }
 
     /// <summary>
@@ -80,16 +98,11 @@ internal sealed class TopKLists
             {
                 int best = 0;
                 for (int w = 1; w < parts.Count; w++)
-                {
-                    int candidate = start + cursor[w], current = start + cursor[best];
-                    if (Before(parts[w].Similarities[candidate], parts[w].Indices[candidate],
-                            parts[best].Similarities[current], parts[best].Indices[current]))
+                    if (parts[w]._keys[start + cursor[w]] > parts[best]._keys[start + cursor[best]])
                         best = w;
-                }
-
-                int at = start + cursor[best]++;
-                indices[start + t] = parts[best].Indices[at];
-                similarities[start + t] = parts[best].Similarities[at];
+                ulong key = parts[best]._keys[start + cursor[best]++];
+                indices[start + t] = IndexOf(key);
+                similarities[start + t] = SimilarityOf(key);
             }
         }
     }
