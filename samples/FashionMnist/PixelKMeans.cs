@@ -29,7 +29,7 @@ internal static class PixelKMeans
                 var distances = squaredNorms - 2 * x.mm(centers.t()) + centers.square().sum(1).unsqueeze(0);   // shape: (N, k)
                 var (minimum, nearest) = distances.min(1);
                 inertia = minimum.sum().item<float>();
-                bool converged = nearest.equal(assignment).item<bool>();
+                bool converged = nearest.eq(assignment).all().item<bool>();
                 assignment = nearest;
                 if (converged)
                     break;
