@@ -23,21 +23,18 @@ public class TopKListsTests
     }
 
     [Fact]
-    public void Merging_workers_lists_gives_the_best_K_of_their_union()
+    public void Full_rows_are_copied_out_best_first()
     {
-        var first = new TopKLists(rows: 1, k: 3);
-        var second = new TopKLists(rows: 1, k: 3);
-        foreach (var (index, similarity) in new[] { (4, 0.5f), (6, 0.4f), (2, 0.1f) })
-            first.Offer(0, index, similarity);
-        foreach (var (index, similarity) in new[] { (1, 0.5f), (3, 0.45f), (5, 0.3f) })
-            second.Offer(0, index, similarity);
-        var indices = new int[3];
-        var similarities = new float[3];
+        var lists = new TopKLists(rows: 3, k: 2);
+        foreach (var (row, index, similarity) in new[] { (0, 2, 0.5f), (0, 1, 0.5f), (1, 0, -0.25f), (1, 2, 0.75f), (2, 0, 0.1f), (2, 1, 0.2f) })
+            lists.Offer(row, index, similarity);
+        var indices = new int[6];
+        var similarities = new float[6];
 
-        TopKLists.Merge(new[] { first, second }, rows: 1, k: 3, indices, similarities);
+        lists.CopyTo(3, indices, similarities);
 
-        indices.Should().Equal(1, 4, 3);
-        similarities.Should().Equal(0.5f, 0.5f, 0.45f);
+        indices.Should().Equal(1, 2, 2, 0, 1, 0);
+        similarities.Should().Equal(0.5f, 0.5f, 0.75f, -0.25f, 0.2f, 0.1f);
     }
 
     [Theory]

@@ -20,8 +20,8 @@ namespace Scan.Core.Mining.Kernels;
 /// <para>Every dot product is the same chain of fused multiply-adds over the features in order, whatever block or
 /// tile it falls in and on whichever side of the diagonal, so sim(i, j) == sim(j, i) bit for bit and the result
 /// depends neither on the block size nor on the number of threads: ties are exact and broken by index.</para>
-/// <para>Workers take block pairs from a shared counter and keep their own <see cref="TopKLists"/> for all anchors
-/// (no locks); the lists are merged at the end.</para>
+/// <para>Workers take block pairs from a <see cref="BlockPairQueue"/>, which never hands out two pairs sharing a
+/// block, and update one shared <see cref="TopKLists"/> without locks.</para>
 /// </remarks>
 internal static class CosineTopKSearch
 {
@@ -93,36 +93,34 @@ internal static class CosineTopKSearch
         int padded = blocks * block;
         var layout = new Layout(unit, n, d, padded, TOps.TileRows, TOps.Count);
 
-        // Row-block-major order: consecutive pairs share their anchor block, which stays in cache. (The order does
-        // not change how many candidates clear a threshold: for candidates in random order an anchor sees about
-        // K (1 + ln(m / K)) new best-K entries among m, whichever blocks come first; measured, 5.0 million for
-        // N = 30,000 either way.)
-        var pairs = new (int I, int J)[blocks * (blocks + 1) / 2];
-        int count = 0;
-        for (int i = 0; i < blocks; i++)
-            for (int j = i; j < blocks; j++)
-                pairs[count++] = (i, j);
-
-        int workers = Math.Clamp(threads, 1, pairs.Length);
-        var lists = new TopKLists[workers];
-        int next = -1;
+        var queue = new BlockPairQueue(blocks);
+        // More workers than blocks would only wait: each pair in work holds one or two blocks.
+        int workers = Math.Clamp(threads, 1, blocks);
+        // One set of lists for all workers: pairs in work never share a block, so they touch disjoint anchors.
+        var lists = new TopKLists(padded, k);
         long done = 0;
         Exception? failure = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // Worker 0 is the calling thread and alone reports progress, so reports arrive on the caller's thread.
-        void Work(int worker, Action<long, long>? report)
+        void Work(Action<long, long>? report)
         {
             try
             {
-                var own = lists[worker] = new TopKLists(padded, k);
                 var tile = new float[TOps.TileRows * 2 * TOps.Count];
-                int p;
-                while (!stop.IsCancellationRequested && (p = Interlocked.Increment(ref next)) < pairs.Length)
+                while (queue.TryClaim(stop.Token, out var pair))
                 {
-                    SearchBlockPair<TOps, TVector>(layout, pairs[p].I * block, pairs[p].J * block, block, n, own, tile);
+                    try
+                    {
+                        SearchBlockPair<TOps, TVector>(layout, pair.I * block, pair.J * block, block, n, lists, tile);
+                    }
+                    finally
+                    {
+                        queue.Release(pair);
+                    }
+
                     long completed = Interlocked.Increment(ref done);
-                    report?.Invoke(completed, pairs.Length);
+                    report?.Invoke(completed, queue.Count);
                 }
             }
             catch (Exception e)
@@ -135,12 +133,11 @@ internal static class CosineTopKSearch
         var helpers = new Thread[workers - 1];
         for (int w = 1; w < workers; w++)
         {
-            int worker = w;
-            helpers[w - 1] = new Thread(() => Work(worker, null)) { IsBackground = true, Name = $"Scan.NET kNN worker {w}" };
+            helpers[w - 1] = new Thread(() => Work(null)) { IsBackground = true, Name = $"Scan.NET kNN worker {w}" };
             helpers[w - 1].Start();
         }
 
-        Work(0, progress);
+        Work(progress);
         foreach (var helper in helpers)
             helper.Join();
 
@@ -148,9 +145,9 @@ internal static class CosineTopKSearch
             ExceptionDispatchInfo.Capture(failure).Throw();
         cancellationToken.ThrowIfCancellationRequested();
         // The helpers may have taken the last pairs (or all of them, for a small N): report completion here.
-        progress?.Invoke(pairs.Length, pairs.Length);
+        progress?.Invoke(queue.Count, queue.Count);
         cancellationToken.ThrowIfCancellationRequested();
-        TopKLists.Merge(lists, n, k, indices, similarities);
+        lists.CopyTo(n, indices, similarities);
     }
 
     /// <summary>

@@ -83,27 +83,15 @@ internal sealed class TopKLists
             Worst[row] = SimilarityOf(last);
     }
 
-    /// <summary>
-    /// Merges the rows of several workers' lists into the final K per row: the best K of their union under the
-    /// total order (each worker saw a disjoint part of the candidates, so the union holds every global top-K entry).
-    /// </summary>
-    public static void Merge(IReadOnlyList<TopKLists> parts, int rows, int k, Span<int> indices, Span<float> similarities)
+    /// <summary>Writes the first <paramref name="rows"/> rows, best first; each must hold K entries.</summary>
+    public void CopyTo(int rows, Span<int> indices, Span<float> similarities)
     {
-        var cursor = new int[parts.Count];
-        for (int row = 0; row < rows; row++)
+        for (int i = 0; i < rows * _k; i++)
         {
-            Array.Clear(cursor);
-            int start = row * k;
-            for (int t = 0; t < k; t++)
-            {
-                int best = 0;
-                for (int w = 1; w < parts.Count; w++)
-                    if (parts[w]._keys[start + cursor[w]] > parts[best]._keys[start + cursor[best]])
-                        best = w;
-                ulong key = parts[best]._keys[start + cursor[best]++];
-                indices[start + t] = IndexOf(key);
-                similarities[start + t] = SimilarityOf(key);
-            }
+            ulong key = _keys[i];
+            Debug.Assert(key != 0, "every anchor has at least K other images");
+            indices[i] = IndexOf(key);
+            similarities[i] = SimilarityOf(key);
         }
     }
 }
