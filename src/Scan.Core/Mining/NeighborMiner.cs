@@ -16,7 +16,7 @@ namespace Scan.Core.Mining;
 /// kernel: a register-tiled matrix product over blocks of anchors whose similarities are compared with each anchor's
 /// current K-th best as they are computed, using the symmetry of cosine similarity to compute each pair once. It
 /// runs on <c>torch.get_num_threads()</c> threads and needs, besides the features, two re-ordered copies of them and
-/// K (index, similarity) pairs per anchor and thread. Every similarity is the same sequence of fused multiply-adds
+/// K (similarity, index) entries of 8 bytes per anchor. Every similarity is the same sequence of fused multiply-adds
 /// wherever it is computed, so results are identical for every block size and thread count.</para>
 /// <para>Elsewhere (a CUDA device, or a CPU without those vectors) anchors are processed in chunks: one matrix
 /// product of a chunk of rows against all N rows, the anchor's own column masked, and a top-(K + 1); memory is one
@@ -51,8 +51,8 @@ public sealed class NeighborMiner
     public NeighborMinerOptions Options { get; }
 
     /// <summary>Finds the K nearest neighbours of every row of <paramref name="features"/>.</summary>
-    /// <remarks>Exact: a brute-force search, O(N^2 D) operations. N = 70,000 images with D = 128 takes a few
-    /// seconds on two cores.</remarks>
+    /// <remarks>Exact: a brute-force search, O(N^2 D) operations. N = 70,000 images with D = 128 takes about 5 to
+    /// 7 seconds on two AVX-512 cores (bench/results/mining.md).</remarks>
     /// <param name="features">Shape (N, D), floating point, any device; not modified. Rows need not be normalised.</param>
     /// <param name="progress">Receives, on the calling thread, the work done in anchors' worth (exact for the
     /// chunked path; the fraction of block pairs done times N for the CPU kernel).</param>
