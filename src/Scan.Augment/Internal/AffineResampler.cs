@@ -1,3 +1,4 @@
+using Scan.Augment.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -7,12 +8,18 @@ namespace Scan.Augment.Internal;
 /// <summary>Applies per-sample affine maps to a batch with one batched sampling grid and one grid_sample.</summary>
 internal static class AffineResampler
 {
-    /// <summary>Resamples <paramref name="images"/> (N, C, H, W) to (N, C, outHeight, outWidth).</summary>
-    internal static Tensor Resample(Tensor images, IReadOnlyList<Affine2D> transforms, long outHeight, long outWidth, AffineSampling sampling)
+    /// <summary>
+    /// Resamples <paramref name="images"/> (N, C, H, W) to (N, C, outHeight, outWidth); axis-aligned maps on the CPU
+    /// take <see cref="SeparableCpuResampler"/> unless <paramref name="allowCpuKernel"/> is false (tests).
+    /// </summary>
+    internal static Tensor Resample(
+        Tensor images, IReadOnlyList<Affine2D> transforms, long outHeight, long outWidth, AffineSampling sampling, bool allowCpuKernel = true)
     {
         var (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3]);
         if (n == 0)
             return torch.empty([0, c, outHeight, outWidth], images.dtype, images.device);
+        if (allowCpuKernel && SeparableCpuResampler.CanRun(images, transforms))
+            return SeparableCpuResampler.Resample(images, transforms, (int)outHeight, (int)outWidth, sampling);
 
         // grid_sample works in normalised coordinates u in [-1, 1] (align_corners = false: pixel centre p sits at
         // u = (2p + 1) / size - 1), i.e. centred pixel x = u * size / 2. So theta = S_in^-1 * M * S_out with

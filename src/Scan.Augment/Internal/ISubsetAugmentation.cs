@@ -15,4 +15,7 @@ internal interface ISubsetAugmentation : IAugmentation
     /// numbers; the other samples are copied unchanged.
     /// </summary>
     Tensor ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator);
+
+    /// <summary>As <see cref="ApplyToSubset"/>, overwriting <paramref name="images"/> (contiguous, owned by the caller).</summary>
+    void ApplyToSubsetInPlace(Tensor images, IReadOnlyList<long> members, Generator generator);
 }

@@ -197,6 +197,56 @@ internal static class ImageOpsCpu
         }
     }
 
+    /// <summary>Replaces an RGB image by its luma in all three channels (rgb_to_grayscale with 3 output channels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Grayscale(Span<float> image, int plane)
+    {
+        var r = image[..plane];
+        var g = image.Slice(plane, plane);
+        var b = image.Slice(2 * plane, plane);
+        var (lr, lg, lb) = (new Vector<float>(LumaRed), new Vector<float>(LumaGreen), new Vector<float>(LumaBlue));
+        var j = 0;
+        for (; j + Width <= plane; j += Width)
+        {
+            var luma = new Vector<float>(r[j..]) * lr + new Vector<float>(g[j..]) * lg + new Vector<float>(b[j..]) * lb;
+            luma.CopyTo(r[j..]);
+            luma.CopyTo(g[j..]);
+            luma.CopyTo(b[j..]);
+        }
+
+        for (; j < plane; j++)
+            r[j] = g[j] = b[j] = r[j] * LumaRed + g[j] * LumaGreen + b[j] * LumaBlue;
+    }
+
+    /// <summary>(x − mean) / std per channel; one statistic applies to every channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Normalize(Span<float> image, int channels, int plane, IReadOnlyList<float> mean, IReadOnlyList<float> std)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            var channel = image.Slice(c * plane, plane);
+            var (m, s) = (mean[mean.Count == 1 ? 0 : c], std[std.Count == 1 ? 0 : c]);
+            var (vm, vs) = (new Vector<float>(m), new Vector<float>(s));
+            var j = 0;
+            for (; j + Width <= plane; j += Width)
+                ((new Vector<float>(channel[j..]) - vm) / vs).CopyTo(channel[j..]);
+            for (; j < plane; j++)
+                channel[j] = (channel[j] - m) / s;
+        }
+    }
+
+    /// <summary>Sets rows [top, top + side) x columns [left, left + side), clipped, of every channel to <paramref name="fill"/>.</summary>
+    internal static void FillSquare(Span<float> image, int channels, int height, int width, long top, long left, long side, float fill)
+    {
+        var (y0, y1) = ((int)Math.Clamp(top, 0, height), (int)Math.Clamp(top + side, 0, height));
+        var (x0, x1) = ((int)Math.Clamp(left, 0, width), (int)Math.Clamp(left + side, 0, width));
+        if (x1 <= x0)
+            return;
+        for (var c = 0; c < channels; c++)
+            for (var y = y0; y < y1; y++)
+                image.Slice((c * height + y) * width + x0, x1 - x0).Fill(fill);
+    }
+
     /// <summary>The mean of a channel, summed in double: within float rounding of libtorch's mean.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Mean(ReadOnlySpan<float> values)

@@ -1,4 +1,5 @@
 using Scan.Augment.Internal;
+using Scan.Augment.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace Scan.Augment.Ops;
 /// drawn per sample uniformly from 1..side, as the SCAN authors' configs draw it (CIFAR: 1..16 on 32x32).
 /// The hole covers rows [cy − side/2, cy − side/2 + side) (integer division), and likewise columns.
 /// </remarks>
-public sealed class Cutout : IAugmentation
+public sealed class Cutout : IInPlaceAugmentation
 {
     /// <summary>Creates the op.</summary>
     /// <param name="size">Hole side (or largest side) in pixels, >= 1; null for half the shorter image side.</param>
@@ -42,6 +43,15 @@ public sealed class Cutout : IAugmentation
     public Tensor Apply(Tensor images, Generator generator)
     {
         ImageBatch.Validate(images, generator);
+        var result = images.clone();
+        ((IInPlaceAugmentation)this).ApplyInPlace(result, generator);
+        return result;
+    }
+
+    /// <inheritdoc />
+    void IInPlaceAugmentation.ApplyInPlace(Tensor images, Generator generator)
+    {
+        ImageBatch.Validate(images, generator);
         var (n, h, w) = (images.shape[0], images.shape[2], images.shape[3]);
         var side = Size ?? Math.Max(1, Math.Min(h, w) / 2);
         var sides = RandomSize ? RandomDraws.Integers(n, 1, side + 1, generator) : Enumerable.Repeat((long)side, (int)n).ToArray();
@@ -55,11 +65,26 @@ public sealed class Cutout : IAugmentation
             left[i] = centreX[i] - sides[i] / 2;
         }
 
-        return CutoutHoles(images, top, left, sides, Fill);
+        if (CpuBatch.CanRun(images))
+        {
+            var (channels, height, width) = ((int)images.shape[1], (int)h, (int)w);
+            var fill = Fill;
+            CpuBatch.ForEachSample(images, (i, sample) => ImageOpsCpu.FillSquare(sample, channels, height, width, top[i], left[i], sides[i], fill));
+            return;
+        }
+
+        CutoutHolesInPlace(images, top, left, sides, Fill);
     }
 
     /// <summary>Fills the square holes [top, top + side) x [left, left + side) (clipped) of each sample.</summary>
     internal static Tensor CutoutHoles(Tensor images, long[] top, long[] left, long[] sides, float fill)
+    {
+        var result = images.clone();
+        CutoutHolesInPlace(result, top, left, sides, fill);
+        return result;
+    }
+
+    private static void CutoutHolesInPlace(Tensor images, long[] top, long[] left, long[] sides, float fill)
     {
         var (n, h, w) = (images.shape[0], images.shape[2], images.shape[3]);
         using var scope = torch.NewDisposeScope();
@@ -73,9 +98,8 @@ public sealed class Cutout : IAugmentation
         var inCols = cols.ge(l).logical_and_(cols.lt(l + s));
         var hole = inRows.view(n, 1, h, 1).logical_and(inCols.view(n, 1, 1, w)).to_type(ScalarType.Float32);
         // Multiplying by a 0/1 mask is exact and much faster than masked_fill on the CPU.
-        var result = images * hole.neg().add_(1);
+        images.mul_(hole.neg().add_(1));
         if (fill != 0f)
-            result.add_(hole.mul_(fill));
-        return result.MoveToOuterDisposeScope();
+            images.add_(hole.mul_(fill));
     }
 }

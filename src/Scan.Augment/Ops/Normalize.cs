@@ -1,4 +1,5 @@
 using Scan.Augment.Internal;
+using Scan.Augment.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// (before Cutout in SCAN's strong recipe). One statistic applies to every channel; three need RGB images.
 /// </summary>
 /// <example><code>var normalize = new Normalize(NormalizationStats.Cifar10);</code></example>
-public sealed class Normalize : IAugmentation
+public sealed class Normalize : IInPlaceAugmentation
 {
     /// <summary>Creates the op.</summary>
     /// <param name="stats">Mean and standard deviation, see <see cref="NormalizationStats"/>.</param>
@@ -28,16 +29,43 @@ public sealed class Normalize : IAugmentation
     public Tensor Apply(Tensor images, Generator generator)
     {
         ImageBatch.Validate(images, generator);
-        var channels = images.shape[1];
+        using var scope = torch.NewDisposeScope();
+        var (mean, std) = Statistics(images);
+        return (images - mean).div_(std).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    void IInPlaceAugmentation.ApplyInPlace(Tensor images, Generator generator)
+    {
+        ImageBatch.Validate(images, generator);
+        if (CpuBatch.CanRun(images))
+        {
+            CheckChannels(images);
+            var (channels, plane) = ((int)images.shape[1], (int)(images.shape[2] * images.shape[3]));
+            CpuBatch.ForEachSample(images, (_, sample) => ImageOpsCpu.Normalize(sample, channels, plane, Stats.Mean, Stats.Std));
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var (mean, std) = Statistics(images);
+        images.sub_(mean).div_(std);
+    }
+
+    private (Tensor Mean, Tensor Std) Statistics(Tensor images)
+    {
+        CheckChannels(images);
         var count = Stats.Mean.Count;
+        var mean = RandomDraws.OnDevice(torch.tensor(Stats.Mean.ToArray(), [1, count, 1, 1], ScalarType.Float32), images.device);
+        var std = RandomDraws.OnDevice(torch.tensor(Stats.Std.ToArray(), [1, count, 1, 1], ScalarType.Float32), images.device);
+        return (mean, std);
+    }
+
+    private void CheckChannels(Tensor images)
+    {
+        var (channels, count) = (images.shape[1], Stats.Mean.Count);
         if (count != 1 && count != channels)
             throw new ArgumentException(
                 $"images have {channels} channel(s) but the normalisation statistics have {count} values ({Stats}); use 1 value or one per channel.",
                 nameof(images));
-
-        using var scope = torch.NewDisposeScope();
-        var mean = torch.tensor(Stats.Mean.ToArray(), [1, count, 1, 1], ScalarType.Float32).to(images.device);
-        var std = torch.tensor(Stats.Std.ToArray(), [1, count, 1, 1], ScalarType.Float32).to(images.device);
-        return (images - mean).div_(std).MoveToOuterDisposeScope();
     }
 }

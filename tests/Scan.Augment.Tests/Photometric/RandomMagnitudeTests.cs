@@ -72,6 +72,19 @@ public sealed class RandomMagnitudeTests
     }
 
     [Fact]
+    public void Tensor_form_of_grayscale_gives_the_luma_too()
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = TestImages.Random(4, 3, 3, 5);
+
+        var result = ColorKernels.GrayscaleKeepChannels(images);
+
+        var luma = images[.., 0] * 0.2989f + images[.., 1] * 0.587f + images[.., 2] * 0.114f;
+        for (var c = 0; c < 3; c++)
+            TestImages.MaxAbsDifference(result[.., c], luma).Should().BeLessThan(1e-6f);
+    }
+
+    [Fact]
     public void ColorJitter_is_torchvisions_four_adjustments_in_a_random_order_per_sample()
     {
         using var scope = torch.NewDisposeScope();

@@ -79,7 +79,7 @@ public sealed class TorchvisionReferenceTests
         using var generator = TestImages.Generator();
         return c.Op switch
         {
-            "grayscale" => ColorKernels.GrayscaleKeepChannels(input),
+            "grayscale" => new RandomGrayscale(1.0).Apply(input, generator),
             "brightness" => ColorKernels.Brightness(input, Factors()),
             "contrast" => ColorKernels.Contrast(input, Factors()),
             "saturation" => ColorKernels.Saturation(input, Factors()),

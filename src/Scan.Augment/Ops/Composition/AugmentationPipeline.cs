@@ -44,6 +44,14 @@ public sealed class AugmentationPipeline : IAugmentation
         var current = images;
         foreach (var stage in stages)
         {
+            // Intermediates this pipeline owns are overwritten where the op allows: fewer image-sized buffers.
+            if (!ReferenceEquals(current, images) && current.is_contiguous() &&
+                stage is IInPlaceAugmentation inPlace and not IAffineAugmentation { IsAffine: true })
+            {
+                inPlace.ApplyInPlace(current, generator);
+                continue;
+            }
+
             var next = stage.Apply(current, generator);
             // Release intermediates at once: fewer image-sized buffers alive keeps the allocator reusing memory.
             if (!ReferenceEquals(current, images) && !ReferenceEquals(current, next))

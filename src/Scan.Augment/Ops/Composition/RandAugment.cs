@@ -18,7 +18,7 @@ namespace Scan.Augment.Ops;
 /// resampling. Both draw the same random numbers.
 /// </remarks>
 /// <example><code>var strong = new RandAugment(AugmentationRecipes.StrongOps(), numOps: 4);</code></example>
-public sealed class RandAugment : IAugmentation
+public sealed class RandAugment : IInPlaceAugmentation
 {
     /// <summary>Creates the op.</summary>
     /// <param name="ops">The ops to draw from (at least one).</param>
@@ -56,13 +56,30 @@ public sealed class RandAugment : IAugmentation
     internal Tensor Apply(Tensor images, Generator generator, bool allowCpuKernel)
     {
         ImageBatch.Validate(images, generator);
-        var (n, h, w) = (images.shape[0], images.shape[2], images.shape[3]);
-        var choices = RandomDraws.IntegerTable(NumOps, n, 0, Ops.Count, generator);
-        if (allowCpuKernel && CanRunPerImage(images))
-            return ApplyPerImage(images, choices, generator);
-
-        using var scope = torch.NewDisposeScope();
         var result = images.clone();
+        ApplyInPlace(result, generator, allowCpuKernel);
+        return result;
+    }
+
+    /// <inheritdoc />
+    void IInPlaceAugmentation.ApplyInPlace(Tensor images, Generator generator)
+    {
+        ImageBatch.Validate(images, generator);
+        ApplyInPlace(images, generator, allowCpuKernel: true);
+    }
+
+    private void ApplyInPlace(Tensor result, Generator generator, bool allowCpuKernel)
+    {
+        var (n, h, w) = (result.shape[0], result.shape[2], result.shape[3]);
+        var choices = RandomDraws.IntegerTable(NumOps, n, 0, Ops.Count, generator);
+        if (allowCpuKernel && CanRunPerImage(result))
+        {
+            ApplyPerImage(result, choices, generator);
+            return;
+        }
+
+        var device = result.device;
+        using var scope = torch.NewDisposeScope();
         for (var step = 0; step < NumOps; step++)
         {
             var members = new List<long>[Ops.Count];
@@ -96,7 +113,7 @@ public sealed class RandAugment : IAugmentation
                 }
 
                 using var opScope = torch.NewDisposeScope();
-                var index = RandomDraws.Indices(members[k], images.device);
+                var index = RandomDraws.Indices(members[k], device);
                 var subset = result.index_select(0, index);
                 var transformed = Ops[k].Apply(subset, generator);
                 if (!transformed.shape.SequenceEqual(subset.shape))
@@ -107,13 +124,11 @@ public sealed class RandAugment : IAugmentation
             foreach (var (sampling, samples, transforms) in geometric)
             {
                 using var groupScope = torch.NewDisposeScope();
-                var index = RandomDraws.Indices(samples, images.device);
+                var index = RandomDraws.Indices(samples, device);
                 var resampled = AffineResampler.Resample(result.index_select(0, index), transforms, h, w, sampling);
                 result.index_copy_(0, index, resampled);
             }
         }
-
-        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Whether the fused CPU kernel knows every op: CPU float32 contiguous batch, ops all built in.</summary>
@@ -132,9 +147,9 @@ public sealed class RandAugment : IAugmentation
     /// the cache. The batched form needs a gather, a scatter and several tensor ops per op and step, which on small
     /// images costs far more than the arithmetic.
     /// </summary>
-    private Tensor ApplyPerImage(Tensor images, long[,] choices, Generator generator)
+    private void ApplyPerImage(Tensor result, long[,] choices, Generator generator)
     {
-        var (n, channels, height, width) = ((int)images.shape[0], (int)images.shape[1], (int)images.shape[2], (int)images.shape[3]);
+        var (n, channels, height, width) = ((int)result.shape[0], (int)result.shape[1], (int)result.shape[2], (int)result.shape[3]);
         var parameters = new double[NumOps, n];
         var maps = new Affine2D[NumOps, n];
         for (var step = 0; step < NumOps; step++)
@@ -162,9 +177,8 @@ public sealed class RandAugment : IAugmentation
             }
         }
 
-        var result = images.clone();
         if (n == 0)
-            return result;
+            return;
         var size = channels * height * width;
         var threads = (long)n * size >= 1 << 15 ? Math.Max(1, torch.get_num_threads()) : 1;
         var perThread = (n + threads - 1) / threads;
@@ -191,7 +205,6 @@ public sealed class RandAugment : IAugmentation
                 }
             }
         });
-        return result;
     }
 
     private static InvalidOperationException SizeChanged(IAugmentation op) =>

@@ -10,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// neighbours into one resampling.
 /// </summary>
 /// <example><code>var jitter = new RandomApply(0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1)); // SimCLR</code></example>
-public sealed class RandomApply : IAffineAugmentation
+public sealed class RandomApply : IAffineAugmentation, IInPlaceAugmentation
 {
     /// <summary>Creates the wrapper.</summary>
     /// <param name="probability">Chance that a sample gets the op, in [0, 1].</param>
@@ -54,6 +54,22 @@ public sealed class RandomApply : IAffineAugmentation
     }
 
     /// <inheritdoc />
+    void IInPlaceAugmentation.ApplyInPlace(Tensor images, Generator generator)
+    {
+        if (Affine is not null || Augmentation is not ISubsetAugmentation subsetAugmentation)
+        {
+            using var result = Apply(images, generator);
+            images.copy_(result);
+            return;
+        }
+
+        ImageBatch.Validate(images, generator);
+        var members = ChooseSamples(images.shape[0], generator);
+        if (members.Count > 0)
+            subsetAugmentation.ApplyToSubsetInPlace(images, members, generator);
+    }
+
+    /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The wrapped op changed the image size.</exception>
     public Tensor Apply(Tensor images, Generator generator)
     {
@@ -62,11 +78,7 @@ public sealed class RandomApply : IAffineAugmentation
 
         ImageBatch.Validate(images, generator);
         var n = images.shape[0];
-        var selected = RandomDraws.Bernoulli(n, Probability, generator);
-        var members = new List<long>();
-        for (var i = 0; i < n; i++)
-            if (selected[i])
-                members.Add(i);
+        var members = ChooseSamples(n, generator);
         if (members.Count == 0)
             return images.clone();
         if (Augmentation is ISubsetAugmentation subsetAugmentation)
@@ -84,5 +96,16 @@ public sealed class RandomApply : IAffineAugmentation
         var result = images.clone();
         result.index_copy_(0, RandomDraws.Indices(members, images.device), transformed);
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The samples that get the op: one uniform draw per sample, below the probability.</summary>
+    private List<long> ChooseSamples(long count, Generator generator)
+    {
+        var selected = RandomDraws.Bernoulli(count, Probability, generator);
+        var members = new List<long>();
+        for (var i = 0; i < count; i++)
+            if (selected[i])
+                members.Add(i);
+        return members;
     }
 }

@@ -17,7 +17,7 @@ namespace Scan.Augment.Ops;
 /// order, so every adjustment runs once per sample as batched tensor ops.
 /// </remarks>
 /// <example><code>var jitter = new RandomApply(0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1));</code></example>
-public sealed class ColorJitter : ISubsetAugmentation
+public sealed class ColorJitter : ISubsetAugmentation, IInPlaceAugmentation
 {
     private const int Adjustments = 4;
 
@@ -52,21 +52,36 @@ public sealed class ColorJitter : ISubsetAugmentation
     public Tensor Apply(Tensor images, Generator generator)
     {
         ImageBatch.Validate(images, generator);
-        var all = new long[images.shape[0]];
-        for (var i = 0; i < all.Length; i++)
-            all[i] = i;
-        return ApplyToSubset(images, all, generator);
+        return ApplyToSubset(images, AllSamples(images), generator);
+    }
+
+    /// <inheritdoc />
+    void IInPlaceAugmentation.ApplyInPlace(Tensor images, Generator generator)
+    {
+        ImageBatch.Validate(images, generator);
+        ApplyToSubsetInPlace(images, AllSamples(images), generator, allowCpuKernel: true);
     }
 
     /// <inheritdoc />
     Tensor ISubsetAugmentation.ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator) =>
         ApplyToSubset(images, members, generator);
 
+    /// <inheritdoc />
+    void ISubsetAugmentation.ApplyToSubsetInPlace(Tensor images, IReadOnlyList<long> members, Generator generator) =>
+        ApplyToSubsetInPlace(images, members, generator, allowCpuKernel: true);
+
     /// <summary>
     /// The op on the samples <paramref name="members"/>; <paramref name="allowCpuKernel"/> false forces the
     /// tensor form on the CPU too (for tests comparing the two).
     /// </summary>
     internal Tensor ApplyToSubset(Tensor images, IReadOnlyList<long> members, Generator generator, bool allowCpuKernel = true)
+    {
+        var result = images.clone();
+        ApplyToSubsetInPlace(result, members, generator, allowCpuKernel);
+        return result;
+    }
+
+    private void ApplyToSubsetInPlace(Tensor images, IReadOnlyList<long> members, Generator generator, bool allowCpuKernel)
     {
         var m = members.Count;
         var grey = images.shape[1] == 1;
@@ -84,22 +99,31 @@ public sealed class ColorJitter : ISubsetAugmentation
 
         if (allowCpuKernel && ColorJitterCpuKernel.CanRun(images))
         {
-            var result = images.clone();
             var singleFactors = factors.Select(f => f.Select(v => (float)v).ToArray()).ToArray();
-            ColorJitterCpuKernel.ApplyInPlace(result, members, order, singleFactors, enabled);
-            return result;
+            ColorJitterCpuKernel.ApplyInPlace(images, members, order, singleFactors, enabled);
+            return;
         }
 
-        return ApplyBatched(images, members, order, factors, enabled);
+        ApplyBatched(images, members, order, factors, enabled);
     }
 
-    /// <summary>The tensor form: for each position in the orders and each adjustment, one batched kernel call on the samples concerned.</summary>
-    private static Tensor ApplyBatched(Tensor images, IReadOnlyList<long> members, long[,] order, double[][] factors, bool[] enabled)
+    private static long[] AllSamples(Tensor images)
+    {
+        var all = new long[images.shape[0]];
+        for (var i = 0; i < all.Length; i++)
+            all[i] = i;
+        return all;
+    }
+
+    /// <summary>
+    /// The tensor form, in place on <paramref name="result"/>: for each position in the orders and each adjustment,
+    /// one batched kernel call on the samples concerned.
+    /// </summary>
+    private static void ApplyBatched(Tensor result, IReadOnlyList<long> members, long[,] order, double[][] factors, bool[] enabled)
     {
         var m = members.Count;
+        var images = result;
         Func<Tensor, Tensor, Tensor>[] kernels = [ColorKernels.Brightness, ColorKernels.Contrast, ColorKernels.Saturation, ColorKernels.Hue];
-        using var scope = torch.NewDisposeScope();
-        var result = images.clone();
         for (var position = 0; position < Adjustments; position++)
         {
             for (var adjustment = 0; adjustment < Adjustments; adjustment++)
@@ -131,8 +155,6 @@ public sealed class ColorJitter : ISubsetAugmentation
                 result.index_copy_(0, index, adjusted);
             }
         }
-
-        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>A random permutation of the four adjustments per sample (argsort of uniform keys).</summary>

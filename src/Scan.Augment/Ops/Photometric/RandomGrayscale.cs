@@ -10,7 +10,7 @@ namespace Scan.Augment.Ops;
 /// <see cref="Probability"/>: torchvision's RandomGrayscale. SimCLR uses p = 0.2. A no-op on 1-channel images, by
 /// design (they are grey already); the random draw still happens so a seed gives the same stream for both.
 /// </summary>
-public sealed class RandomGrayscale : IAugmentation
+public sealed class RandomGrayscale : IInPlaceAugmentation
 {
     /// <summary>Creates the op.</summary>
     /// <param name="probability">Chance that a sample becomes grey, in [0, 1].</param>
@@ -28,6 +28,14 @@ public sealed class RandomGrayscale : IAugmentation
     public Tensor Apply(Tensor images, Generator generator)
     {
         ImageBatch.Validate(images, generator);
+        if (CpuBatch.CanRun(images))
+        {
+            // On the CPU the managed kernel, so that Apply and the pipeline's in-place path agree bit for bit.
+            var result = images.clone();
+            ((IInPlaceAugmentation)this).ApplyInPlace(result, generator);
+            return result;
+        }
+
         var selected = RandomDraws.Bernoulli(images.shape[0], Probability, generator);
         if (images.shape[1] == 1 || !selected.Contains(true))
             return images.clone();
@@ -37,5 +45,28 @@ public sealed class RandomGrayscale : IAugmentation
         var gray = ColorKernels.Grayscale(images).expand_as(images);
         // lerp with a 0/1 weight picks exactly one side per sample.
         return torch.lerp(images, gray, weight).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    void IInPlaceAugmentation.ApplyInPlace(Tensor images, Generator generator)
+    {
+        ImageBatch.Validate(images, generator);
+        var selected = RandomDraws.Bernoulli(images.shape[0], Probability, generator);
+        if (images.shape[1] == 1 || !selected.Contains(true))
+            return;
+        if (CpuBatch.CanRun(images))
+        {
+            var plane = (int)(images.shape[2] * images.shape[3]);
+            CpuBatch.ForEachSample(images, (i, sample) =>
+            {
+                if (selected[i])
+                    ImageOpsCpu.Grayscale(sample, plane);
+            });
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var weight = RandomDraws.PerSample(selected.Select(s => s ? 1.0 : 0.0).ToArray(), images.device);
+        images.lerp_(ColorKernels.Grayscale(images).expand_as(images), weight);
     }
 }

@@ -15,7 +15,7 @@ public sealed class Sharpness : IPerImageOp
     /// <summary>Creates the op.</summary>
     /// <param name="minFactor">Smallest factor, in [0, 10].</param>
     /// <param name="maxFactor">Largest factor, in [minFactor, 10].</param>
-    /// <exception cref="ArgumentOutOfRangeException">A bound outside [0, 10].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bound outside [0, 10] (larger factors only saturate; the bound catches unit mistakes such as percentages).</exception>
     /// <exception cref="ArgumentException"><paramref name="minFactor"/> exceeds <paramref name="maxFactor"/>.</exception>
     public Sharpness(double minFactor = 0.05, double maxFactor = 0.95)
     {
