@@ -91,7 +91,7 @@ internal static class CosineTopKSearch
         int block = BlockRows<TOps, TVector>(blockRows, n);
         int blocks = (n + block - 1) / block;
         int padded = blocks * block;
-        var layout = new Layout(unit, n, d, padded, TOps.TileRows, TOps.Count);
+        var layout = new PackedRows(unit, n, d, padded, TOps.TileRows, TOps.Count);
 
         var queue = new BlockPairQueue(blocks);
         // More workers than blocks would only wait: each pair in work holds one or two blocks.
@@ -150,56 +150,8 @@ internal static class CosineTopKSearch
         lists.CopyTo(n, indices, similarities);
     }
 
-    /// <summary>
-    /// The unit rows twice, padded with zero rows to whole blocks, each feature-major within small groups so that
-    /// the kernel reads them sequentially: anchor tiles of TileRows rows (one feature of the tile's anchors is
-    /// TileRows consecutive floats, broadcast one by one) and candidate panels of one vector width (one feature of a
-    /// whole panel is one vector load).
-    /// </summary>
-    internal sealed class Layout
-    {
-        public Layout(float[] unit, int n, int d, int padded, int tileRows, int width)
-        {
-            Dimension = d;
-            AnchorTiles = Regroup(unit, n, d, padded, tileRows);
-            Panels = Regroup(unit, n, d, padded, width);
-        }
-
-        /// <summary>Rows in groups of <paramref name="group"/>, feature-major within a group: (padded / group, d,
-        /// group), flattened; rows from N on are zeros.</summary>
-        private static float[] Regroup(float[] unit, int n, int d, int padded, int group)
-        {
-            var grouped = GC.AllocateUninitializedArray<float>(padded * d);
-            for (int g = 0; g < padded / group; g++)
-            {
-                var destination = grouped.AsSpan(g * d * group, d * group);
-                for (int r = 0; r < group; r++)
-                {
-                    int row = g * group + r;
-                    if (row < n)
-                    {
-                        var source = unit.AsSpan(row * d, d);
-                        for (int f = 0; f < d; f++)
-                            destination[f * group + r] = source[f];
-                    }
-                    else
-                    {
-                        for (int f = 0; f < d; f++)
-                            destination[f * group + r] = 0f;
-                    }
-                }
-            }
-
-            return grouped;
-        }
-
-        public int Dimension { get; }
-        public float[] AnchorTiles { get; }
-        public float[] Panels { get; }
-    }
-
     /// <summary>All tiles of a block pair: anchors from <paramref name="rowStart"/>, candidates from <paramref name="columnStart"/>.</summary>
-    private static void SearchBlockPair<TOps, TVector>(Layout layout, int rowStart, int columnStart, int block, int n,
+    private static void SearchBlockPair<TOps, TVector>(PackedRows layout, int rowStart, int columnStart, int block, int n,
         TopKLists lists, float[] tile)
         where TOps : struct, IVectorOps<TVector> where TVector : unmanaged
     {
@@ -224,7 +176,7 @@ internal static class CosineTopKSearch
     /// features, then stored row-major to <paramref name="tile"/>; also the column-wise maxima of both halves.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeTile12<TOps, TVector>(Layout layout, int i0, int j0, float[] tile, out TVector columnMax0, out TVector columnMax1)
+    private static void ComputeTile12<TOps, TVector>(PackedRows layout, int i0, int j0, float[] tile, out TVector columnMax0, out TVector columnMax1)
         where TOps : struct, IVectorOps<TVector> where TVector : unmanaged
     {
         int d = layout.Dimension, width = TOps.Count;
@@ -281,7 +233,7 @@ internal static class CosineTopKSearch
 
     /// <summary>As <see cref="ComputeTile12"/> with 6 anchor rows (12 accumulators), for ISAs with 16 vector registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeTile6<TOps, TVector>(Layout layout, int i0, int j0, float[] tile, out TVector columnMax0, out TVector columnMax1)
+    private static void ComputeTile6<TOps, TVector>(PackedRows layout, int i0, int j0, float[] tile, out TVector columnMax0, out TVector columnMax1)
         where TOps : struct, IVectorOps<TVector> where TVector : unmanaged
     {
         int d = layout.Dimension, width = TOps.Count;
