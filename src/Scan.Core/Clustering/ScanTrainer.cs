@@ -72,12 +72,7 @@ public sealed class ScanTrainer
             throw new ArgumentException($"Expected int64 or int32 neighbour indices, found {neighbors.dtype}.", nameof(neighbors));
         if (neighbors.numel() > 0 && (neighbors.min().item<long>() < 0 || neighbors.max().item<long>() >= dataset.Count))
             throw new ArgumentException($"Neighbour indices must lie in [0, {dataset.Count}).", nameof(neighbors));
-        if (dataset.Count < _options.BatchSize)
-        {
-            throw new ArgumentException(
-                $"BatchSize {_options.BatchSize} is larger than the dataset ({dataset.Count} images); lower it.",
-                nameof(dataset));
-        }
+        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
         if (model.Clusters != _options.Clusters || model.HeadCount != _options.Heads)
         {
             throw new ArgumentException(

@@ -65,12 +65,7 @@ public sealed class SimClrTrainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
-        if (dataset.Count < _options.BatchSize)
-        {
-            throw new ArgumentException(
-                $"BatchSize {_options.BatchSize} is larger than the dataset ({dataset.Count} images); lower it.",
-                nameof(dataset));
-        }
+        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
         if (dataset.Channels != model.Backbone.InputChannels)
         {
             throw new ArgumentException(

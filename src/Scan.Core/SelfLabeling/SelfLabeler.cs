@@ -53,12 +53,7 @@ public sealed class SelfLabeler
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
-        if (dataset.Count < _options.BatchSize)
-        {
-            throw new ArgumentException(
-                $"BatchSize {_options.BatchSize} is larger than the dataset ({dataset.Count} images); lower it.",
-                nameof(dataset));
-        }
+        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
     }
 

@@ -119,6 +119,17 @@ internal sealed class EpochLoop
         }
     }
 
+    /// <summary>Every trainer drops the last partial batch, so a dataset smaller than one batch trains nothing.</summary>
+    /// <exception cref="ArgumentException">The dataset is smaller than one batch.</exception>
+    public static void RequireBatchFits(int datasetSize, int batchSize, string paramName)
+    {
+        if (datasetSize < batchSize)
+        {
+            throw new ArgumentException(
+                $"BatchSize {batchSize} is larger than the dataset ({datasetSize} images); lower it.", paramName);
+        }
+    }
+
     /// <summary>A distinct, reproducible seed per (run seed, epoch).</summary>
     public static long SeedFor(long seed, int epoch) => unchecked(seed * 1_000_003L + epoch * 7919L + 17);
 }
