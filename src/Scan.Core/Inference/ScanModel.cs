@@ -92,6 +92,7 @@ public sealed class ScanModel : IDisposable
     public ScanPredictions Predict(Tensor images, int batchSize = 512)
     {
         ArgumentNullException.ThrowIfNull(images);
+        Runtime.NativeAllocator.Tune();
         if (images.dim() != 4 || images.shape[1] != Info.Channels || images.shape[2] != Info.Height || images.shape[3] != Info.Width)
         {
             throw new ArgumentException(

@@ -36,6 +36,7 @@ public static class FeatureExtractor
         ArgumentNullException.ThrowIfNull(encoder);
         options ??= new FeatureExtractorOptions();
         options.Validate();
+        Runtime.NativeAllocator.Tune();
         int n = dataset.Count;
         if (n < 1)
             throw new ArgumentException("The dataset has no images to embed.", nameof(dataset));

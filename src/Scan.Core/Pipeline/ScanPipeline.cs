@@ -85,6 +85,8 @@ public sealed class ScanPipeline
     private async Task<ScanResult> Run(IImageDataset dataset, IProgress<ScanProgress>? progress, CancellationToken ct)
     {
         var o = _options;
+        if (Runtime.NativeAllocator.Tune() && !Runtime.NativeAllocator.SingleArena)
+            _logger?.LogInformation("Start the process with MALLOC_ARENA_MAX=1 for about twice the CPU training speed (see NativeAllocator).");
         var device = new Device(o.Device);
         var runs = o.RunDirectory is null ? null : new RunDirectory(o.RunDirectory);
         runs?.ClaimFor(o);

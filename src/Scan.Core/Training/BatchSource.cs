@@ -20,6 +20,8 @@ internal sealed class BatchSource : IDisposable
 
     public BatchSource(IImageDataset dataset, Device device, long residentBytes = DefaultResidentBytes)
     {
+        // The trainers' first tensors come from here: tune the allocator before them (see NativeAllocator).
+        Runtime.NativeAllocator.Tune();
         _dataset = dataset;
         _device = device;
         long bytes = 4L * dataset.Count * dataset.Channels * dataset.Height * dataset.Width;
