@@ -32,11 +32,13 @@ public sealed class SelfLabelOptions
     public double WeightDecay { get; set; } = 1e-4;
 
     /// <summary>
-    /// Keep BatchNorm layers in inference mode (running statistics, not updated) while fine-tuning. The authors
-    /// train in training mode, which is consistent after a SCAN stage that updated the whole network. After a
-    /// heads-only SCAN stage the heads were fitted to inference-mode features; switching BatchNorm to batch
-    /// statistics of strongly augmented batches moves those features and can undo the clustering, so the CPU
-    /// presets turn this on.
+    /// Keep BatchNorm layers in inference mode (running statistics, not updated) while fine-tuning. Off by default,
+    /// as the authors train. Measured on the bundled Fashion-MNIST after a heads-only SCAN stage (ACC 0.679): with
+    /// BatchNorm frozen, self-labelling lost accuracy every epoch (0.673, 0.636, 0.627, 0.607 after epochs 1-4) as the
+    /// two clusters with the fewest confident members shrank from 542 and 465 images to 101 and 31; without batch
+    /// statistics nothing re-normalises the layers while Adam moves the convolutions, so the features of images
+    /// without a confident target drift towards the large clusters. In training mode the same run rose to 0.70 by
+    /// epoch 7 with the cluster sizes stable.
     /// </summary>
     public bool FreezeBatchNorm { get; set; }
 
