@@ -56,6 +56,41 @@ public sealed class ScanPipelineBuilder
         return this;
     }
 
+    /// <summary>
+    /// Uses a backbone with weights trained in PyTorch and skips the pretext stage: each run calls
+    /// <paramref name="backbone"/> for a backbone of the same architecture and loads the state dict at
+    /// <paramref name="pyTorchStateDictPath"/> into it (see <see cref="PyTorchWeights"/>).
+    /// </summary>
+    /// <param name="backbone">Creates the backbone the weights fit, e.g. <c>() =&gt; ResNetBackbone.ResNet18(ResNetStem.Cifar, 3)</c>.</param>
+    /// <param name="pyTorchStateDictPath">A file written by <c>torch.save(model.state_dict(), path)</c>.</param>
+    /// <param name="weights">Key prefix (<c>"backbone."</c> for a SCAN checkpoint), skipped keys, strictness; copied now.</param>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="pyTorchStateDictPath"/>.</exception>
+    /// <remarks>A file that does not fit the backbone fails the run before any training, with a
+    /// <see cref="StateDictMismatchException"/> or <see cref="InvalidDataException"/>.</remarks>
+    public ScanPipelineBuilder WithPretrainedBackbone(Func<Backbone> backbone, string pyTorchStateDictPath, PyTorchWeightsOptions? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentException.ThrowIfNullOrEmpty(pyTorchStateDictPath);
+        string path = Path.GetFullPath(pyTorchStateDictPath);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"PyTorch state dict '{path}' does not exist.", path);
+        var options = weights?.Clone() ?? new PyTorchWeightsOptions();
+        return WithPretrainedBackbone(() =>
+        {
+            var created = backbone();
+            try
+            {
+                created.LoadPyTorchWeights(path, options);
+                return created;
+            }
+            catch
+            {
+                created.Dispose();
+                throw;
+            }
+        });
+    }
+
     /// <summary>Adjusts the SimCLR pretext stage.</summary>
     public ScanPipelineBuilder WithPretext(Action<SimClrOptions> configure)
     {

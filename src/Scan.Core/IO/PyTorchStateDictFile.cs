@@ -1,0 +1,124 @@
+using System.Collections;
+using System.IO.Compression;
+using System.IO.Hashing;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Scan.Core.IO;
+
+/// <summary>
+/// Reads a state dict written by PyTorch's <c>torch.save</c> (the zip format of PyTorch 1.6 and later: a pickle
+/// naming each tensor's storage plus one archive entry per storage), through TorchSharp.PyBridge's unpickler.
+/// Any failure to read becomes an <see cref="InvalidDataException"/> naming the file.
+/// </summary>
+/// <remarks>
+/// Every archive entry's CRC-32 is checked first: neither .NET's ZipArchive nor PyTorch 1.13's <c>torch.load</c>
+/// does, so a flipped bit in a tensor's bytes would otherwise load as a silently different weight.
+/// </remarks>
+internal static class PyTorchStateDictFile
+{
+    // Checkpoint dictionaries that wrap the state dict: {'model': ..., 'head': ...} is how the SCAN authors save
+    // their clustering model (scan.py); {'state_dict': ...} is common in other training scripts.
+    private static readonly string[] ContainerKeys = { "model", "state_dict" };
+
+    /// <summary>
+    /// Reads every tensor of the state dict onto the CPU. The tensors belong to the caller's dispose scope, so call
+    /// this inside <c>torch.NewDisposeScope()</c>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable state dict; the message says why.</exception>
+    public static Dictionary<string, Tensor> Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"PyTorch state dict '{path}' does not exist.", path);
+
+        CheckSignature(path);
+        Hashtable root;
+        string? damaged = null;
+        try
+        {
+            damaged = FirstDamagedEntry(path);
+            if (damaged is not null)
+                throw Invalid(path, damaged, null);
+            using var stream = File.OpenRead(path);
+            root = PyTorchUnpickler.UnpickleStateDict(stream);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && damaged is null)
+        {
+            // Razorvine's PickleException, ZipArchive's InvalidDataException, casts of unexpected pickle content,
+            // libtorch errors on impossible shapes: all mean the file is damaged or is not a state dict.
+            throw Invalid(path, $"{e.GetType().Name}: {e.Message.TrimEnd('.')}", e);
+        }
+
+        var stateDict = Tensors(root);
+        if (stateDict.Count == 0)
+        {
+            foreach (var key in ContainerKeys)
+            {
+                if (root[key] is Hashtable inner && Tensors(inner) is { Count: > 0 } wrapped)
+                    return wrapped;
+            }
+            var keys = root.Keys.Cast<object>().Select(k => $"'{k}'").Order(StringComparer.Ordinal);
+            throw Invalid(path, $"it holds no tensors, neither at the top level nor under 'model' or 'state_dict' " +
+                $"(top-level keys: {string.Join(", ", keys)})", null);
+        }
+        return stateDict;
+    }
+
+    private static Dictionary<string, Tensor> Tensors(Hashtable table)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+        {
+            if (entry.Key is string key && entry.Value is Tensor tensor)
+                tensors[key] = tensor;
+        }
+        return tensors;
+    }
+
+    // The first archive entry whose bytes do not match the CRC-32 and size its zip header records, or null.
+    private static string? FirstDamagedEntry(string path)
+    {
+        using var archive = ZipFile.OpenRead(path);
+        var buffer = new byte[1 << 16];
+        var crc = new Crc32();
+        foreach (var entry in archive.Entries)
+        {
+            crc.Reset();
+            long length = 0;
+            using var data = entry.Open();
+            for (int read; (read = data.Read(buffer)) > 0; length += read)
+                crc.Append(buffer.AsSpan(0, read));
+            uint actual = crc.GetCurrentHashAsUInt32();
+            if (actual != entry.Crc32 || length != entry.Length)
+            {
+                return $"archive entry '{entry.FullName}' is damaged ({length} bytes with CRC-32 {actual:X8}, " +
+                    $"its header records {entry.Length} bytes with CRC-32 {entry.Crc32:X8})";
+            }
+        }
+        return null;
+    }
+
+    private static void CheckSignature(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        int read;
+        using (var stream = File.OpenRead(path))
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (read == 4 && head.SequenceEqual("PK\u0003\u0004"u8))
+            return;
+        // PyTorch before 1.6 (or _use_new_zipfile_serialization=False) wrote a bare pickle: protocol 2 starts 0x80 0x02.
+        if (read >= 2 && head[0] == 0x80 && head[1] == 0x02)
+        {
+            throw Invalid(path, "it was saved in PyTorch's legacy (pre-1.6) format, which is not supported; load it " +
+                "in Python and save it again with torch.save(state_dict, path) from PyTorch 1.6 or later", null);
+        }
+        throw Invalid(path, read == 0
+            ? "the file is empty"
+            : $"it is not a zip archive (first bytes {Convert.ToHexString(head[..read])}, expected 504B0304)", null);
+    }
+
+    private static InvalidDataException Invalid(string path, string reason, Exception? inner) =>
+        new($"'{path}' is not a readable PyTorch state dict: {reason}. Expected a file written by " +
+            "torch.save(model.state_dict(), path).", inner);
+}
