@@ -53,8 +53,10 @@ public sealed class ScanTrainer
     /// <param name="checkpointPath">Checkpoint after every epoch; resumed from if present.</param>
     /// <param name="progress">Step and epoch reports.</param>
     /// <param name="cancellationToken">Stops between two steps.</param>
-    /// <exception cref="ArgumentException">Shapes or sizes do not fit together.</exception>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">The options were changed to an invalid value after construction; shapes
+    /// or sizes do not fit together (neighbours not (N, K) with 1 &lt;= K &lt; N, an index outside [0, N), channels);
+    /// or the dataset holds a NaN or infinite pixel.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
     public Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Tensor neighbors,
         string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -62,17 +64,35 @@ public sealed class ScanTrainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(neighbors);
+        // The options object is the caller's: it may have changed since the constructor validated it.
+        OptionsValidation.ThrowIfInvalid(_options, "options");
+        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
+        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
         if (neighbors.dim() != 2 || neighbors.shape[0] != dataset.Count || neighbors.shape[1] < 1)
         {
             throw new ArgumentException(
                 $"Expected neighbours of shape ({dataset.Count}, K), found ({string.Join(", ", neighbors.shape)}).",
                 nameof(neighbors));
         }
+        TensorArguments.RequireValues(neighbors, nameof(neighbors));
         if (neighbors.dtype is not (ScalarType.Int64 or ScalarType.Int32))
             throw new ArgumentException($"Expected int64 or int32 neighbour indices, found {neighbors.dtype}.", nameof(neighbors));
-        if (neighbors.numel() > 0 && (neighbors.min().item<long>() < 0 || neighbors.max().item<long>() >= dataset.Count))
-            throw new ArgumentException($"Neighbour indices must lie in [0, {dataset.Count}).", nameof(neighbors));
-        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
+        if (neighbors.shape[1] >= dataset.Count)
+        {
+            throw new ArgumentException(
+                $"Expected fewer than {dataset.Count} neighbours per image (the dataset size), found K = {neighbors.shape[1]}.",
+                nameof(neighbors));
+        }
+        using (var low = neighbors.min())
+        using (var high = neighbors.max())
+        {
+            long min = low.ToInt64(), max = high.ToInt64();
+            if (min < 0 || max >= dataset.Count)
+            {
+                throw new ArgumentException(
+                    $"Neighbour indices must lie in [0, {dataset.Count}), found {(min < 0 ? min : max)}.", nameof(neighbors));
+            }
+        }
         if (model.Clusters != _options.Clusters || model.HeadCount != _options.Heads)
         {
             throw new ArgumentException(
@@ -88,7 +108,7 @@ public sealed class ScanTrainer
         string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
         model.to(_device);
-        using var neighbors = neighborIndices.to(ScalarType.Int64).cpu();
+        using var neighbors = CopyToCpuInt64(neighborIndices);
         using var source = new BatchSource(dataset, _device);
         var scanLoss = new ScanLoss(_options.EntropyWeight);
         var parameters = _options.UpdateBackbone ? model.parameters() : model.HeadParameters();
@@ -109,8 +129,9 @@ public sealed class ScanTrainer
             ImagesPerStep = 2 * _options.BatchSize,
         };
 
-        var cache = _options.UpdateBackbone ? null : new FeatureCache(model.Backbone, source, _augmentation,
-            _options.FeatureCachePasses, _seed, cancellationToken);
+        // Built when the first epoch to run begins, after the loop has loaded a checkpoint into the model: features
+        // of the backbone as it was before a resume would not be the checkpointed backbone's.
+        FeatureCache? cache = null;
         try
         {
             int k = (int)neighbors.shape[1];
@@ -121,7 +142,7 @@ public sealed class ScanTrainer
                 var neighborIdx = neighbors.index_select(0, anchors).gather(1, pick.unsqueeze(1)).squeeze(1);
 
                 Tensor anchorFeatures, neighborFeatures;
-                if (cache is null)
+                if (_options.UpdateBackbone)
                 {
                     var anchorImages = _augmentation.Apply(source.Get(anchors), epoch.Generator);
                     var neighborImages = _augmentation.Apply(source.Get(neighborIdx), epoch.Generator);
@@ -134,7 +155,7 @@ public sealed class ScanTrainer
                 else
                 {
                     // Anchor and neighbour come from two different augmented passes.
-                    anchorFeatures = cache.Features(epoch.Epoch - 1, anchors);
+                    anchorFeatures = cache!.Features(epoch.Epoch - 1, anchors);
                     neighborFeatures = cache.Features(epoch.Epoch, neighborIdx);
                 }
 
@@ -153,7 +174,14 @@ public sealed class ScanTrainer
                     ["consistency"] = results.Average(r => (double)r.Consistency.item<float>()),
                     ["entropy"] = results.Average(r => (double)r.Entropy.item<float>()),
                 };
-            }, cancellationToken, beginEpoch: _ => { if (cache is not null) model.Backbone.eval(); });
+            }, cancellationToken, beginEpoch: _ =>
+            {
+                if (_options.UpdateBackbone)
+                    return;
+                cache ??= new FeatureCache(model.Backbone, source, _augmentation, _options.FeatureCachePasses, _seed,
+                    cancellationToken);
+                model.Backbone.eval();
+            });
 
             var headLosses = EvaluateHeads(model, source, neighbors, scanLoss, cancellationToken);
             int best = headLosses.OrderBy(h => h.Total).First().Head;
@@ -167,6 +195,13 @@ public sealed class ScanTrainer
         {
             cache?.Dispose();
         }
+    }
+
+    /// <summary>A CPU int64 copy the trainer owns (no intermediate tensor is left to the finaliser).</summary>
+    private static Tensor CopyToCpuInt64(Tensor indices)
+    {
+        using var scope = NewDisposeScope();
+        return indices.to(ScalarType.Int64, CPU, copy: true).MoveToOuterDisposeScope();
     }
 
     /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images, every anchor with all its neighbours.</summary>

@@ -3,6 +3,7 @@ using Scan.Augment.Imaging;
 using Scan.Core.Data;
 using Scan.Core.IO;
 using Scan.Core.Models;
+using Scan.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -88,32 +89,36 @@ public sealed class ScanModel : IDisposable
     }
 
     /// <summary>Predicts images (N, C, H, W) with values in [0, 1] (not normalised; this method normalises).</summary>
+    /// <param name="images">Shape (N, C, H, W) of the model's channels and size, floating point, any device.</param>
+    /// <param name="batchSize">Images per forward pass; at least 1.</param>
     /// <exception cref="ArgumentException">Wrong rank, channels or size, or NaN/Inf pixels.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public ScanPredictions Predict(Tensor images, int batchSize = 512)
     {
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Runtime.NativeAllocator.Tune();
+        // Every tensor made here (the finite check, normalisation constants) is disposed on return.
+        using var outerScope = NewDisposeScope();
         if (images.dim() != 4 || images.shape[1] != Info.Channels || images.shape[2] != Info.Height || images.shape[3] != Info.Width)
         {
             throw new ArgumentException(
                 $"Expected images of shape (N, {Info.Channels}, {Info.Height}, {Info.Width}), found ({string.Join(", ", images.shape)}).",
                 nameof(images));
         }
+        TensorArguments.RequireValues(images, nameof(images));
         if (!images.is_floating_point())
             throw new ArgumentException($"Expected floating-point pixels in [0, 1], found {images.dtype}.", nameof(images));
-        using (var finite = images.isfinite().all())
-        {
-            if (!finite.item<bool>())
-                throw new ArgumentException("The images contain NaN or infinite pixels.", nameof(images));
-        }
+        if (!images.isfinite().all().item<bool>())
+            throw new ArgumentException("The images contain NaN or infinite pixels.", nameof(images));
 
         int n = (int)images.shape[0];
         var clusters = new int[n];
         var confidences = new float[n];
         var probabilities = new float[n * Info.Clusters];
         var device = _network.Backbone.parameters().First().device;
-        using var mean = tensor(Info.Mean).view(1, -1, 1, 1).to(device);
-        using var std = tensor(Info.Std).view(1, -1, 1, 1).to(device);
+        var mean = tensor(Info.Mean).view(1, -1, 1, 1).to(device);
+        var std = tensor(Info.Std).view(1, -1, 1, 1).to(device);
         using var noGrad = no_grad();
         _network.eval();
         for (int start = 0; start < n; start += batchSize)
@@ -131,9 +136,20 @@ public sealed class ScanModel : IDisposable
     }
 
     /// <summary>Predicts every image of a dataset of the model's size and channels.</summary>
+    /// <param name="dataset">Images of <see cref="ScanModelInfo.Channels"/> channels and the model's height and width.</param>
+    /// <param name="batchSize">Images per forward pass; at least 1.</param>
+    /// <exception cref="ArgumentException">The dataset's channels or size differ from the model's, or it holds NaN/Inf pixels.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public ScanPredictions Predict(IImageDataset dataset, int batchSize = 512)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (dataset.Channels != Info.Channels || dataset.Height != Info.Height || dataset.Width != Info.Width)
+        {
+            throw new ArgumentException(
+                $"Expected a dataset of {Info.Channels}x{Info.Height}x{Info.Width} images, found " +
+                $"{dataset.Channels}x{dataset.Height}x{dataset.Width}.", nameof(dataset));
+        }
         var parts = new List<ScanPredictions>();
         for (int start = 0; start < dataset.Count; start += batchSize)
         {

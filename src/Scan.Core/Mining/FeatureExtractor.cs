@@ -1,4 +1,5 @@
 using Scan.Core.Data;
+using Scan.Core.Training;
 using static TorchSharp.torch;
 
 namespace Scan.Core.Mining;
@@ -21,8 +22,9 @@ public static class FeatureExtractor
     /// <param name="progress">Receives the number of images embedded after every batch.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>Features of shape (N, D), float32, on the CPU, row i for image i. The caller owns (disposes) it.</returns>
-    /// <exception cref="ArgumentException">The dataset is empty, or the encoder returns something other than one
-    /// floating-point row per image with the same width for every batch.</exception>
+    /// <exception cref="ArgumentException">The dataset is empty or holds a NaN or infinite pixel, or the encoder
+    /// returns something other than one finite floating-point row per image with the same width for every batch;
+    /// the message names the image.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static Tensor Embed(
@@ -56,11 +58,24 @@ public static class FeatureExtractor
             for (int i = 0; i < rows; i++)
                 batchIndices[i] = start + i;
 
-            var images = dataset.GetBatch(batchIndices.AsSpan(0, rows)).to(device);
+            var images = dataset.GetBatch(batchIndices.AsSpan(0, rows));
+            if (NonFinite.FirstRow(images) is { } badPixel)
+            {
+                throw new ArgumentException(
+                    $"Image {start + badPixel.Row} of the dataset has a {NonFinite.Describe(badPixel.Value)} pixel; " +
+                    "pixels must be finite (values in [0, 1]).", nameof(dataset));
+            }
+            images = images.to(device);
             if (options.Preprocessing is { } preprocessing)
                 images = preprocessing.Apply(images, generator);
             var batch = encoder(images);
             CheckBatch(batch, rows, features, start);
+            if (NonFinite.FirstRow(batch) is { } badFeature)
+            {
+                throw new ArgumentException(
+                    $"The encoder returned a {NonFinite.Describe(badFeature.Value)} feature for image {start + badFeature.Row} " +
+                    "(its pixels are finite): the model's weights have probably diverged.", nameof(encoder));
+            }
             features ??= empty(n, batch.shape[1], ScalarType.Float32).MoveToOuterDisposeScope();
             features.narrow(0, start, rows).copy_(batch.to(ScalarType.Float32, CPU));
             progress?.Report(new MiningProgress(start + rows, n));
@@ -77,6 +92,7 @@ public static class FeatureExtractor
             throw new ArgumentException(
                 $"The encoder must return (B, D) = ({rows}, D) features for a batch of {rows} images, " +
                 $"got shape ({string.Join(", ", batch.shape)}) for images {start}..{start + rows - 1}.", "encoder");
+        TensorArguments.RequireValues(batch, "encoder");
         if (!is_floating_point(batch))
             throw new ArgumentException($"The encoder must return floating-point features, got dtype {batch.dtype}.", "encoder");
         if (features is not null && batch.shape[1] != features.shape[1])

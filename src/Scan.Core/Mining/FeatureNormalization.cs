@@ -18,6 +18,7 @@ internal static class FeatureNormalization
         if (features.dim() != 2 || features.shape[1] < 1)
             throw new ArgumentException(
                 $"Expected features of shape (N, D) with D >= 1, got shape ({string.Join(", ", features.shape)}).", paramName);
+        Training.TensorArguments.RequireValues(features, paramName);
         if (!is_floating_point(features))
             throw new ArgumentException($"Expected floating-point features, got dtype {features.dtype}.", paramName);
 

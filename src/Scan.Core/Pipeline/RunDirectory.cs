@@ -19,6 +19,7 @@ namespace Scan.Core.Pipeline;
 /// clustering/checkpoint.scan, clustering/model.scan, clustering/report.json
 /// selflabel/checkpoint.scan, selflabel/model.scan, selflabel/report.json
 /// model.scan, metrics.json           the final model and every stage's figures
+/// run.lock                           held open (exclusively) while a run uses the folder
 /// </code>
 /// </summary>
 internal sealed class RunDirectory
@@ -37,6 +38,26 @@ internal sealed class RunDirectory
     public string CheckpointPath(ScanStage stage) => Path.Combine(_root, Folder(stage), "checkpoint.scan");
     public string ModelPath(ScanStage stage) => Path.Combine(_root, Folder(stage), "model.scan");
     private string ReportPath(ScanStage stage) => Path.Combine(_root, Folder(stage), "report.json");
+
+    /// <summary>
+    /// Takes the folder for one run: <c>run.lock</c> opened without sharing, which the operating system refuses to a
+    /// second opener in this process or another, until the returned handle is disposed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another run (in this process or another) uses the folder.</exception>
+    public IDisposable Lock()
+    {
+        string path = Path.Combine(_root, "run.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException(
+                $"Run directory '{_root}' is in use by another run ({path} is held open). Wait for that run to end, " +
+                "or give this one its own run directory.", e);
+        }
+    }
 
     /// <summary>Records the options of a new run, or checks that a resumed run uses the same ones.</summary>
     /// <exception cref="InvalidOperationException">The folder holds a run made with different options.</exception>

@@ -11,6 +11,7 @@ using Scan.Core.IO;
 using Scan.Core.Mining;
 using Scan.Core.Models;
 using Scan.Core.Pretext;
+using Scan.Core.Runtime;
 using Scan.Core.SelfLabeling;
 using Scan.Core.Training;
 using TorchSharp;
@@ -22,7 +23,9 @@ namespace Scan.Core.Pipeline;
 /// SCAN end to end: SimCLR pretext → neighbour mining → SCAN clustering → self-labelling, built with
 /// <see cref="Create"/>. Each stage can be skipped or given its result (a pretrained backbone, saved neighbours).
 /// With a run directory, every stage's output is written atomically and a new run on the same directory resumes.
-/// The built pipeline is immutable; one pipeline runs one dataset at a time.
+/// The built pipeline is immutable; one pipeline runs one dataset at a time. Different pipelines may run at once on
+/// different threads and give the results each gives alone: they take turns only to seed TorchSharp's process-wide
+/// random generator and build their models (a wait is logged), and two runs on the same run directory are refused.
 /// </summary>
 /// <example>
 /// <code>
@@ -63,7 +66,8 @@ public sealed class ScanPipeline
     /// <param name="progress">Step, epoch and stage reports.</param>
     /// <param name="cancellationToken">Stops within a step; with a run directory the run can be resumed.</param>
     /// <exception cref="ArgumentException">The dataset does not fit the options (too small, channels, sizes).</exception>
-    /// <exception cref="InvalidOperationException">This pipeline is already running, or the run directory was made with other options.</exception>
+    /// <exception cref="InvalidOperationException">This pipeline is already running, the run directory is in use by
+    /// another run, or it was made with other options.</exception>
     /// <exception cref="TrainingDivergedException">A loss became NaN or infinite; the stage and step are named.</exception>
     public async Task<ScanResult> RunAsync(IImageDataset dataset, IProgress<ScanProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -89,6 +93,7 @@ public sealed class ScanPipeline
             _logger?.LogInformation("Start the process with MALLOC_ARENA_MAX=1 for about twice the CPU training speed (see NativeAllocator).");
         var device = new Device(o.Device);
         var runs = o.RunDirectory is null ? null : new RunDirectory(o.RunDirectory);
+        using var runLock = runs?.Lock();
         runs?.ClaimFor(o);
 
         var (mean, std) = o.Augmentation.Mean is not null
@@ -106,14 +111,19 @@ public sealed class ScanPipeline
         ContrastiveModel? contrastive = null;
         if (_pretrainedBackbone is not null)
         {
-            backbone = _pretrainedBackbone();
+            backbone = GlobalRandom.Exclusive(_pretrainedBackbone, _logger)
+                       ?? throw new InvalidOperationException("The pretrained backbone factory returned null.");
+            if (backbone.InputChannels != dataset.Channels)
+                throw new ArgumentException($"The pretrained backbone expects {backbone.InputChannels} channel(s), the dataset has {dataset.Channels}.", nameof(dataset));
             stages.Add(new StageReport { Stage = ScanStage.Pretext, Seconds = 0, Loaded = true });
         }
         else
         {
-            random.manual_seed(o.Seed);
-            backbone = o.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width);
-            contrastive = new ContrastiveModel(backbone, o.Pretext.ProjectionDim);
+            (backbone, contrastive) = GlobalRandom.Seeded(o.Seed, () =>
+            {
+                var built = o.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width);
+                return (built, new ContrastiveModel(built, o.Pretext.ProjectionDim));
+            }, _logger);
             var done = runs?.ReadReport(ScanStage.Pretext);
             if (done is not null)
             {
@@ -163,8 +173,8 @@ public sealed class ScanPipeline
 
         // Stage 3: SCAN clustering.
         clock.Restart();
-        random.manual_seed(o.Seed + 1);
-        var network = new ClusteringModel(backbone, o.Clustering.Clusters, o.Clustering.Heads);
+        var network = GlobalRandom.Seeded(o.Seed + 1,
+            () => new ClusteringModel(backbone, o.Clustering.Clusters, o.Clustering.Heads), _logger);
         var info = new ScanModelInfo
         {
             Channels = dataset.Channels, Height = dataset.Height, Width = dataset.Width, Mean = mean, Std = std,
@@ -336,5 +346,7 @@ public sealed class ScanPipeline
         }
         if (o.Clustering.Clusters > dataset.Count)
             throw new ArgumentException($"Clusters ({o.Clustering.Clusters}) exceeds the dataset size ({dataset.Count}).", nameof(dataset));
+        if (_neighbors is not null && _neighbors.Count != dataset.Count)
+            throw new ArgumentException($"The neighbours given cover {_neighbors.Count} images, the dataset has {dataset.Count}.", nameof(dataset));
     }
 }

@@ -57,21 +57,19 @@ public sealed class SimClrTrainer
     /// resumes from it if it exists.</param>
     /// <param name="progress">Receives a report after every step and every epoch.</param>
     /// <param name="cancellationToken">Stops training between two steps; the last checkpoint stays valid.</param>
-    /// <exception cref="ArgumentException">The dataset is smaller than one batch or its channels do not match the model.</exception>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">The options were changed to an invalid value after construction, the
+    /// dataset is smaller than one batch, its channels do not match the model, or it holds a NaN or infinite pixel.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public Task<SimClrResult> TrainAsync(ContrastiveModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
+        // The options object is the caller's: it may have changed since the constructor validated it.
+        OptionsValidation.ThrowIfInvalid(_options, "options");
         EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
-        if (dataset.Channels != model.Backbone.InputChannels)
-        {
-            throw new ArgumentException(
-                $"The dataset has {dataset.Channels} channel(s), the backbone expects {model.Backbone.InputChannels}.",
-                nameof(dataset));
-        }
+        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
 
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
     }

@@ -46,14 +46,27 @@ public sealed class SelfLabeler
     }
 
     /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>
-    /// <exception cref="ArgumentException">The dataset is smaller than one batch.</exception>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <remarks>A batch, or a whole epoch, in which no sample passes the threshold trains nothing (loss 0) and
+    /// training continues: the "confident" figure of the step reports and <see cref="SelfLabelResult.ConfidentPerEpoch"/>
+    /// show it, and the logger gets a warning for such an epoch.</remarks>
+    /// <param name="model">The clustering model after the SCAN stage; its selected head is trained.</param>
+    /// <param name="dataset">The images; channels must match the model.</param>
+    /// <param name="checkpointPath">Checkpoint after every epoch; resumed from if present.</param>
+    /// <param name="progress">Step and epoch reports.</param>
+    /// <param name="cancellationToken">Stops between two steps.</param>
+    /// <exception cref="ArgumentException">The options were changed to an invalid value after construction, the
+    /// dataset is smaller than one batch, its channels do not match the model, or it holds a NaN or infinite pixel.</exception>
+    /// <exception cref="TrainingDivergedException">The loss, the logits of either view or a weight became NaN or
+    /// infinite.</exception>
     public Task<SelfLabelResult> TrainAsync(ClusteringModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
+        // The options object is the caller's: it may have changed since the constructor validated it.
+        OptionsValidation.ThrowIfInvalid(_options, "options");
         EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
+        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
     }
 
@@ -65,7 +78,12 @@ public sealed class SelfLabeler
         var criterion = new ConfidenceCrossEntropyLoss(_options.ConfidenceThreshold, _options.ClassBalance);
         var parameters = model.parameters().ToList();
         using var optimizer = optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
-        var ema = _options.UseEma ? parameters.Select(p => p.detach().clone()).ToList() : null;
+        List<Tensor>? ema = null;
+        if (_options.UseEma)
+        {
+            using var noGrad = no_grad();
+            ema = parameters.Select(p => p.clone()).ToList();
+        }
 
         var loop = new EpochLoop
         {
@@ -90,6 +108,10 @@ public sealed class SelfLabeler
                 using (no_grad())
                     weakLogits = model.forward(_weak.Apply(images, epoch.Generator));
                 var strongLogits = model.forward(_strong.Apply(images, epoch.Generator));
+                // NaN weak logits pass no threshold: without this check a diverged model would train on with
+                // "no confident samples" and a loss of exactly 0 instead of stopping.
+                ThrowIfNotFinite(weakLogits, "weak-view logits", epoch.Epoch, step);
+                ThrowIfNotFinite(strongLogits, "strong-view logits", epoch.Epoch, step);
                 using var result = criterion.Compute(weakLogits, strongLogits);
 
                 optimizer.zero_grad();
@@ -107,6 +129,13 @@ public sealed class SelfLabeler
                 if (_options.FreezeBatchNorm)
                     foreach (var module in model.modules().OfType<TorchSharp.Modules.BatchNorm2d>())
                         module.eval();
+            }, endEpoch: record =>
+            {
+                if (record.Metrics.GetValueOrDefault("confident") == 0)
+                {
+                    _logger?.LogWarning("SelfLabeling epoch {Epoch}: no sample passed the confidence threshold {Threshold}; " +
+                        "the epoch trained nothing. Lower the threshold if this persists.", record.Epoch, _options.ConfidenceThreshold);
+                }
             });
 
             if (ema is not null)
@@ -125,6 +154,12 @@ public sealed class SelfLabeler
                 foreach (var t in ema)
                     t.Dispose();
         }
+    }
+
+    private static void ThrowIfNotFinite(Tensor logits, string quantity, int epoch, int step)
+    {
+        if (NonFinite.First(logits) is { } bad)
+            throw new TrainingDivergedException(ScanStage.SelfLabeling, epoch, step + 1, quantity, bad.Value);
     }
 
     private static void UpdateEma(List<Tensor> ema, List<TorchSharp.Modules.Parameter> parameters, double decay)

@@ -7,7 +7,9 @@ namespace Scan.Core.Training;
 /// <summary>
 /// Serves image batches to the trainers. A dataset whose float pixels fit in <see cref="DefaultResidentBytes"/> is
 /// read once and kept as one tensor on the training device (Fashion-MNIST's 70k images are 220 MB), so every step
-/// is an index_select; a larger one is read from the dataset batch by batch.
+/// is an index_select; a larger one is read from the dataset batch by batch. Either way every image is checked for
+/// NaN and infinite pixels as it is read (one reduction over memory already in cache), so a bad dataset stops the
+/// stage with a message naming the image instead of a diverged loss.
 /// </summary>
 internal sealed class BatchSource : IDisposable
 {
@@ -39,6 +41,7 @@ internal sealed class BatchSource : IDisposable
         long[] idx = indices.data<long>().ToArray();
         int[] ints = Array.ConvertAll(idx, i => (int)i);
         using var batch = _dataset.GetBatch(ints);
+        ThrowIfNotFinite(batch, row => ints[row]);
         return batch.to(_device);
     }
 
@@ -49,6 +52,7 @@ internal sealed class BatchSource : IDisposable
             return _resident.narrow(0, start, count);
         int[] ints = Enumerable.Range(start, count).ToArray();
         using var batch = _dataset.GetBatch(ints);
+        ThrowIfNotFinite(batch, row => start + (int)row);
         return batch.to(_device);
     }
 
@@ -63,8 +67,28 @@ internal sealed class BatchSource : IDisposable
             using var scope = NewDisposeScope();
             int n = Math.Min(chunk, dataset.Count - start);
             var batch = dataset.GetBatch(Enumerable.Range(start, n).ToArray());
+            try
+            {
+                ThrowIfNotFinite(batch, row => start + (int)row);
+            }
+            catch
+            {
+                all.Dispose();
+                throw;
+            }
             all.narrow(0, start, n).copy_(batch);
         }
         return all;
+    }
+
+    /// <exception cref="ArgumentException">The batch holds a NaN or infinite pixel; the message names the image.</exception>
+    private static void ThrowIfNotFinite(Tensor batch, Func<long, int> imageOfRow)
+    {
+        if (NonFinite.FirstRow(batch) is { } bad)
+        {
+            throw new ArgumentException(
+                $"Image {imageOfRow(bad.Row)} of the dataset has a {NonFinite.Describe(bad.Value)} pixel; " +
+                "pixels must be finite (values in [0, 1]).", "dataset");
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Scan.Core.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,7 +26,8 @@ internal sealed class EpochContext
 
 /// <summary>
 /// The loop every trainer shares: resume from a checkpoint, per-epoch seeded randomness, steps in dispose scopes,
-/// NaN/Inf detection, cancellation between steps, progress reports, a checkpoint after every epoch.
+/// NaN/Inf detection (every figure of every step, every weight after every epoch), cancellation between steps,
+/// progress reports, a checkpoint after every epoch.
 /// </summary>
 internal sealed class EpochLoop
 {
@@ -50,7 +52,7 @@ internal sealed class EpochLoop
     /// "loss" must be present and finite.
     /// </summary>
     public List<EpochRecord> Run(Func<EpochContext, int, IReadOnlyDictionary<string, double>> step,
-        CancellationToken cancellationToken, Action<EpochContext>? beginEpoch = null)
+        CancellationToken cancellationToken, Action<EpochContext>? beginEpoch = null, Action<EpochRecord>? endEpoch = null)
     {
         var history = new List<EpochRecord>();
         int start = 0;
@@ -98,6 +100,9 @@ internal sealed class EpochLoop
                     Remaining(epoch, s + 1, steps, epochClock.Elapsed), EpochCompleted: false));
             }
 
+            // The loss of a step is computed before its update: the last update of an epoch is checked here, so a
+            // checkpoint (and the trained model) never holds a NaN or infinite weight.
+            ThrowIfWeightsNotFinite(epoch, steps);
             var means = sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(steps, 1));
             double seconds = epochClock.Elapsed.TotalSeconds;
             var record = new EpochRecord(epoch, means, seconds, steps * (double)imagesPerStep / Math.Max(seconds, 1e-9));
@@ -106,6 +111,7 @@ internal sealed class EpochLoop
                 TrainingCheckpoint.Save(CheckpointPath, Stage, epoch, Model, Optimizer, history);
             Logger?.LogInformation("{Stage} epoch {Epoch}/{Epochs}: {Metrics} ({Rate:F0} img/s)", Stage, epoch, Epochs,
                 string.Join(", ", means.Select(kv => $"{kv.Key} {kv.Value:G4}")), record.ImagesPerSecond);
+            endEpoch?.Invoke(record);
             Progress?.Report(new ScanProgress(Stage, epoch, Epochs, steps, steps, means, record.ImagesPerSecond,
                 stageClock.Elapsed, TimeSpan.FromSeconds(seconds * (Epochs - epoch)), EpochCompleted: true));
         }
@@ -119,6 +125,19 @@ internal sealed class EpochLoop
         }
     }
 
+    /// <exception cref="TrainingDivergedException">A parameter or buffer of the model holds a NaN or infinite value.</exception>
+    private void ThrowIfWeightsNotFinite(int epoch, int steps)
+    {
+        using var noGrad = no_grad();
+        var weights = Model.named_parameters().Select(p => (Name: p.Item1, Tensor: (Tensor)p.Item2))
+            .Concat(Model.named_buffers().Select(b => (Name: b.Item1, Tensor: b.Item2)));
+        foreach (var (name, tensor) in weights)
+        {
+            if (NonFinite.First(tensor) is { } bad)
+                throw new TrainingDivergedException(Stage, epoch, steps, $"weight '{name}'", bad.Value);
+        }
+    }
+
     /// <summary>Every trainer drops the last partial batch, so a dataset smaller than one batch trains nothing.</summary>
     /// <exception cref="ArgumentException">The dataset is smaller than one batch.</exception>
     public static void RequireBatchFits(int datasetSize, int batchSize, string paramName)
@@ -127,6 +146,17 @@ internal sealed class EpochLoop
         {
             throw new ArgumentException(
                 $"BatchSize {batchSize} is larger than the dataset ({datasetSize} images); lower it.", paramName);
+        }
+    }
+
+    /// <summary>The backbone's first convolution fixes the channels; a mismatch would fail deep inside libtorch.</summary>
+    /// <exception cref="ArgumentException">The dataset's channels differ from the backbone's input channels.</exception>
+    public static void RequireChannels(IImageDataset dataset, Models.Backbone backbone, string paramName)
+    {
+        if (dataset.Channels != backbone.InputChannels)
+        {
+            throw new ArgumentException(
+                $"The dataset has {dataset.Channels} channel(s), the backbone expects {backbone.InputChannels}.", paramName);
         }
     }
 

@@ -8,8 +8,9 @@ public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception for the given place in training.</summary>
     public TrainingDivergedException(ScanStage stage, int epoch, int step, string quantity, double value)
-        : base($"{stage} stage diverged at epoch {epoch}, step {step}: {quantity} is {value}. " +
-               "The last checkpoint (if any) is kept; lower the learning rate or check the input data.")
+        : base(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{stage} stage diverged at epoch {epoch}, step {step}: {quantity} is {value}. ") +
+            "The last checkpoint (if any) is kept; lower the learning rate or check the input data.")
     {
         Stage = stage;
         Epoch = epoch;

@@ -30,6 +30,7 @@ public sealed class InMemoryImageDataset : IImageDataset, IDisposable
         if (images.shape[0] > int.MaxValue)
             throw new ArgumentException($"Got {images.shape[0]} images; at most {int.MaxValue} are supported.", nameof(images));
 
+        Training.TensorArguments.RequireValues(images, nameof(images));
         using var scope = NewDisposeScope();
         var copy = images.detach().cpu();
         if (copy.is_floating_point())
