@@ -52,6 +52,11 @@ internal sealed class EpochLoop
     public List<EpochRecord> Run(Func<EpochContext, int, IReadOnlyDictionary<string, double>> step,
         CancellationToken cancellationToken, Action<EpochContext>? beginEpoch = null)
     {
+        // Gradients are not part of a checkpoint, so a stage must not inherit them from an earlier one: Adam steps
+        // on a stale zero gradient (weight decay alone, normalised to a full learning-rate step) but skips a missing
+        // one. Self-labelling left the unused cluster heads drifting only when clustering had run in the same
+        // process, and a resumed run then differed from an uninterrupted one.
+        Model.zero_grad(true);
         var history = new List<EpochRecord>();
         int start = 0;
         if (CheckpointPath is not null)

@@ -72,6 +72,37 @@ public class SelfLabelerTests
         result.History.Should().OnlyContain(h => h.Metrics["loss"] == 0);
     }
 
+    [Fact]
+    public async Task Gradients_left_by_an_earlier_stage_do_not_change_the_result()
+    {
+        // As in the pipeline: the clustering stage's last step leaves a gradient on every head; a resumed run loads
+        // the model from disk without any. Self-labelling trains only the selected head, so an unused head that
+        // carried a stale zero gradient used to move (Adam's weight-decay step) and the two runs differed.
+        var data = new SyntheticImages(perClass: 8, classes: 4);
+        ClusteringModel NewModel()
+        {
+            random.manual_seed(6);
+            return new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 2) { SelectedHead = 1 };
+        }
+        using var stale = NewModel();
+        stale.eval();   // gradients without moving the BatchNorm statistics
+        using (NewDisposeScope())
+        {
+            var features = stale.Backbone.forward(data.GetBatch(Enumerable.Range(0, 8).ToArray()));
+            (stale.ForwardHead(0, features).sum() + stale.ForwardHead(1, features).sum()).backward();
+            foreach (var p in stale.parameters())
+                p.grad!.zero_();
+        }
+        using var fresh = NewModel();
+        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 2, BatchSize = 16, LearningRate = 1e-2 };
+        foreach (var model in new[] { stale, fresh })
+            await new SelfLabeler(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 4).TrainAsync(model, data);
+
+        var expected = fresh.state_dict();
+        foreach (var (key, value) in stale.state_dict())
+            value.allclose(expected[key], rtol: 0, atol: 0).Should().BeTrue($"{key} must not depend on gradients from before the stage");
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.0)]
