@@ -76,6 +76,7 @@ public sealed class SelfLabeler
             Seed = _seed,
             Model = model,
             Optimizer = optimizer,
+            State = ema,
             CheckpointPath = checkpointPath,
             Progress = progress,
             Logger = _logger,
