@@ -9,7 +9,8 @@ namespace Scan.ReliabilityHost;
 /// after a kill can tell which version they hold and that it is complete: <see cref="BlobName"/>, a
 /// <see cref="ScanFile"/> (checksummed, the container of checkpoints and models) of several MB, and
 /// <see cref="ReportName"/>, JSON written with <see cref="AtomicFile.WriteAllText"/> (how stage reports are written).
-/// Prints <c>ready V</c> once it has read the version on disk, then <c>wrote V</c> after both files of version V are in place.
+/// Prints <c>ready V</c> once it has read the version on disk, <c>writing V</c> when it starts writing version V,
+/// and <c>wrote V</c> once both files of version V are in place.
 /// </summary>
 public static class WriteLoop
 {
@@ -34,7 +35,9 @@ public static class WriteLoop
         for (int written = 0; writes <= 0 || written < writes; written++)
         {
             version++;
-            ScanFile.Write(Path.Combine(directory, BlobName), Kind, 1, Payload(version, bytes));
+            byte[] payload = Payload(version, bytes);
+            output.WriteLine($"writing {version}");
+            ScanFile.Write(Path.Combine(directory, BlobName), Kind, 1, payload);
             AtomicFile.WriteAllText(Path.Combine(directory, ReportName), Report(version));
             output.WriteLine($"wrote {version}");
         }
