@@ -17,7 +17,12 @@ public sealed class ScanOptions : IValidatableObject
     /// <summary>The configuration section name, "Scan".</summary>
     public const string SectionName = "Scan";
 
-    /// <summary>Seed of every random choice: same seed, same options, same data on the CPU give the same result.</summary>
+    /// <summary>
+    /// Seed of every random choice: same seed, same options, same data on the CPU give the same result, bit for bit,
+    /// in another process and after a resume, as long as libtorch runs on as many threads
+    /// (<c>torch.get_num_threads()</c>; with 1 thread instead of 2 a run differs from its first epoch on). On CUDA,
+    /// cuDNN and atomic-add kernels make runs differ unless <c>torch.use_deterministic_algorithms(true)</c>.
+    /// </summary>
     public long Seed { get; set; }
 
     /// <summary>Torch device: "cpu" (default), "cuda" or "cuda:N" where the backend has CUDA.</summary>

@@ -94,6 +94,7 @@ public sealed class SelfLabeler
             Seed = _seed,
             Model = model,
             Optimizer = optimizer,
+            State = ema,
             CheckpointPath = checkpointPath,
             Progress = progress,
             Logger = _logger,

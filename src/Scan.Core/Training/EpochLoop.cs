@@ -38,6 +38,12 @@ internal sealed class EpochLoop
     public required long Seed { get; init; }
     public required nn.Module Model { get; init; }
     public OptimizerHelper? Optimizer { get; init; }
+
+    /// <summary>
+    /// Tensors a step updates besides the model and the optimizer (the self-labelling EMA of the weights): saved in
+    /// every checkpoint and restored in place on resume, so that a resumed stage continues from the same state.
+    /// </summary>
+    public IReadOnlyList<Tensor>? State { get; init; }
     public string? CheckpointPath { get; init; }
     public IProgress<ScanProgress>? Progress { get; init; }
     public ILogger? Logger { get; init; }
@@ -54,16 +60,23 @@ internal sealed class EpochLoop
     public List<EpochRecord> Run(Func<EpochContext, int, IReadOnlyDictionary<string, double>> step,
         CancellationToken cancellationToken, Action<EpochContext>? beginEpoch = null, Action<EpochRecord>? endEpoch = null)
     {
+        // Gradients are not part of a checkpoint, so a stage must not inherit them from an earlier one: Adam steps
+        // on a stale zero gradient (weight decay alone, normalised to a full learning-rate step) but skips a missing
+        // one. Self-labelling left the unused cluster heads drifting only when clustering had run in the same
+        // process, and a resumed run then differed from an uninterrupted one.
+        Model.zero_grad(true);
         var history = new List<EpochRecord>();
         int start = 0;
         if (CheckpointPath is not null)
         {
-            var resumed = TrainingCheckpoint.TryLoad(CheckpointPath, Stage, Model, Optimizer);
+            var resumed = TrainingCheckpoint.TryLoad(CheckpointPath, Stage, Model, Optimizer, State);
             if (resumed is { } r)
             {
                 start = r.CompletedEpochs;
                 history = r.History;
                 Logger?.LogInformation("{Stage}: resuming after epoch {Epoch} from {Path}", Stage, start, CheckpointPath);
+                if (!r.StateRestored)
+                    Logger?.LogWarning("{Stage}: {Path} predates checkpointed extra state (the EMA); it restarts from the resumed weights.", Stage, CheckpointPath);
             }
         }
 
@@ -108,7 +121,7 @@ internal sealed class EpochLoop
             var record = new EpochRecord(epoch, means, seconds, steps * (double)imagesPerStep / Math.Max(seconds, 1e-9));
             history.Add(record);
             if (CheckpointPath is not null)
-                TrainingCheckpoint.Save(CheckpointPath, Stage, epoch, Model, Optimizer, history);
+                TrainingCheckpoint.Save(CheckpointPath, Stage, epoch, Model, Optimizer, history, State);
             Logger?.LogInformation("{Stage} epoch {Epoch}/{Epochs}: {Metrics} ({Rate:F0} img/s)", Stage, epoch, Epochs,
                 string.Join(", ", means.Select(kv => $"{kv.Key} {kv.Value:G4}")), record.ImagesPerSecond);
             endEpoch?.Invoke(record);

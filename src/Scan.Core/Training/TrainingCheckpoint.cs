@@ -7,17 +7,23 @@ namespace Scan.Core.Training;
 
 /// <summary>
 /// The state of a training stage after a completed epoch: model weights and buffers, optimizer state, the number
-/// of completed epochs and the per-epoch history, in one <see cref="ScanFile"/> written atomically. Because every
-/// epoch draws its randomness from a generator seeded by (seed, epoch), resuming from a checkpoint reproduces the
+/// of completed epochs, the per-epoch history and any other tensors the stage carries across epochs (the
+/// self-labelling EMA of the weights), in one <see cref="ScanFile"/> written atomically. Because every epoch draws
+/// its randomness from a generator seeded by (seed, epoch), resuming from a checkpoint reproduces the
 /// uninterrupted run exactly on the CPU.
 /// </summary>
+/// <remarks>
+/// Payload: stage name, completed epochs (i32), history (JSON), then length-prefixed blocks: model, optimizer,
+/// extra state (tensor count, then each tensor). Checkpoints written before the extra-state block existed end after
+/// the optimizer block and still load.
+/// </remarks>
 internal static class TrainingCheckpoint
 {
     private const string Kind = "checkpoint";
     private const uint Version = 1;
 
     public static void Save(string path, ScanStage stage, int completedEpochs, nn.Module model,
-        OptimizerHelper? optimizer, IReadOnlyList<EpochRecord> history)
+        OptimizerHelper? optimizer, IReadOnlyList<EpochRecord> history, IReadOnlyList<Tensor>? state = null)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -27,15 +33,22 @@ internal static class TrainingCheckpoint
             writer.Write(System.Text.Json.JsonSerializer.Serialize(history, ScanJson.Options));
             WriteBlock(writer, w => model.save(w));
             WriteBlock(writer, w => optimizer?.save_state_dict(w));
+            WriteBlock(writer, w =>
+            {
+                w.Write(state?.Count ?? 0);
+                foreach (var tensor in state ?? Array.Empty<Tensor>())
+                    tensor.Save(w);
+            });
         }
         ScanFile.Write(path, Kind, Version, buffer.ToArray());
     }
 
-    /// <summary>Loads a checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>.</summary>
-    /// <returns>Completed epochs and history, or null when <paramref name="path"/> does not exist.</returns>
-    /// <exception cref="InvalidDataException">The file is damaged or belongs to another stage.</exception>
-    public static (int CompletedEpochs, List<EpochRecord> History)? TryLoad(string path, ScanStage stage,
-        nn.Module model, OptimizerHelper? optimizer)
+    /// <summary>Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and <paramref name="state"/>.</summary>
+    /// <returns>Completed epochs, history and whether <paramref name="state"/> was restored (false when the file
+    /// predates the extra-state block), or null when <paramref name="path"/> does not exist.</returns>
+    /// <exception cref="InvalidDataException">The file is damaged or belongs to another stage or model.</exception>
+    public static (int CompletedEpochs, List<EpochRecord> History, bool StateRestored)? TryLoad(string path, ScanStage stage,
+        nn.Module model, OptimizerHelper? optimizer, IReadOnlyList<Tensor>? state = null)
     {
         if (!File.Exists(path))
             return null;
@@ -49,6 +62,8 @@ internal static class TrainingCheckpoint
                       ?? new List<EpochRecord>();
         byte[] modelBytes = ReadBlock(reader);
         byte[] optimizerBytes = ReadBlock(reader);
+        byte[]? stateBytes = reader.BaseStream.Position < reader.BaseStream.Length ? ReadBlock(reader) : null;
+        bool stateRestored = false;
         try
         {
             using (var modelReader = new BinaryReader(new MemoryStream(modelBytes)))
@@ -58,13 +73,23 @@ internal static class TrainingCheckpoint
                 using var optimizerReader = new BinaryReader(new MemoryStream(optimizerBytes));
                 optimizer.load_state_dict(optimizerReader);
             }
+            if (state is { Count: > 0 } && stateBytes is not null)
+            {
+                using var stateReader = new BinaryReader(new MemoryStream(stateBytes));
+                int count = stateReader.ReadInt32();
+                if (count != state.Count)
+                    throw new InvalidDataException($"Checkpoint '{path}' holds {count} extra state tensor(s), the stage expects {state.Count}.");
+                foreach (var tensor in state)
+                    tensor.Load(stateReader);
+                stateRestored = true;
+            }
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
         {
             throw new InvalidDataException(
                 $"Checkpoint '{path}' does not fit this model (different architecture or options): {e.Message}", e);
         }
-        return (completed, history);
+        return (completed, history, stateRestored || state is not { Count: > 0 });
     }
 
     private static void WriteBlock(BinaryWriter writer, Action<BinaryWriter> write)

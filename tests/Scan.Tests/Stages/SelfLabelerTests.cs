@@ -72,6 +72,72 @@ public class SelfLabelerTests
         result.History.Should().OnlyContain(h => h.Metrics["loss"] == 0);
     }
 
+    [Fact]
+    public async Task Gradients_left_by_an_earlier_stage_do_not_change_the_result()
+    {
+        // As in the pipeline: the clustering stage's last step leaves a gradient on every head; a resumed run loads
+        // the model from disk without any. Self-labelling trains only the selected head, so an unused head that
+        // carried a stale zero gradient used to move (Adam's weight-decay step) and the two runs differed.
+        var data = new SyntheticImages(perClass: 8, classes: 4);
+        ClusteringModel NewModel()
+        {
+            random.manual_seed(6);
+            return new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 2) { SelectedHead = 1 };
+        }
+        using var stale = NewModel();
+        stale.eval();   // gradients without moving the BatchNorm statistics
+        using (NewDisposeScope())
+        {
+            var features = stale.Backbone.forward(data.GetBatch(Enumerable.Range(0, 8).ToArray()));
+            (stale.ForwardHead(0, features).sum() + stale.ForwardHead(1, features).sum()).backward();
+            foreach (var p in stale.parameters())
+                p.grad!.zero_();
+        }
+        using var fresh = NewModel();
+        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 2, BatchSize = 16, LearningRate = 1e-2 };
+        foreach (var model in new[] { stale, fresh })
+            await new SelfLabeler(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 4).TrainAsync(model, data);
+
+        var expected = fresh.state_dict();
+        foreach (var (key, value) in stale.state_dict())
+            value.allclose(expected[key], rtol: 0, atol: 0).Should().BeTrue($"{key} must not depend on gradients from before the stage");
+    }
+
+    [Fact]
+    public async Task A_run_with_ema_resumed_from_its_checkpoint_ends_with_the_uninterrupted_weights()
+    {
+        // The EMA of the weights is state the stage carries across epochs; before it was checkpointed, a resumed run
+        // restarted it from the resumed weights and ended elsewhere.
+        var data = new SyntheticImages(perClass: 8, classes: 4);
+        using var dir = new Scan.Tests.Data.TempFolder();
+        ClusteringModel NewModel(long seed)
+        {
+            random.manual_seed(seed);
+            return new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 1);
+        }
+        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 3, BatchSize = 16, LearningRate = 1e-2, UseEma = true, EmaDecay = 0.5 };
+        SelfLabeler Labeler() => new(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 8);
+
+        using var straight = NewModel(3);
+        await Labeler().TrainAsync(straight, data, dir.File("straight.ckpt"));
+
+        string checkpoint = dir.File("resumed.ckpt");
+        using var cts = new CancellationTokenSource();
+        var probe = new EpochProbe { OnEpoch = p => { if (p.Epoch == 2) cts.Cancel(); } };
+        using (var interrupted = NewModel(3))
+        {
+            var act = () => Labeler().TrainAsync(interrupted, data, checkpoint, probe, cts.Token);
+            await act.Should().ThrowAsync<OperationCanceledException>();
+        }
+        using var resumed = NewModel(3);   // as a new process would build it: the checkpoint restores the rest
+        var result = await Labeler().TrainAsync(resumed, data, checkpoint);
+        result.History.Select(h => h.Epoch).Should().Equal(1, 2, 3);
+
+        var expected = straight.state_dict();
+        foreach (var (key, value) in resumed.state_dict())
+            value.allclose(expected[key], rtol: 0, atol: 0).Should().BeTrue($"{key} must match the uninterrupted run");
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.0)]

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Scan.Core.IO;
+using Scan.ReliabilityHost;
+
+namespace Scan.Tests.Reliability;
+
+/// <summary>
+/// One run of tests/Scan.ReliabilityHost as a child process: its stdout lines as they arrive, killed with SIGKILL
+/// (<see cref="Process.Kill(bool)"/> on Linux) or awaited to the end.
+/// </summary>
+internal sealed class HostProcess : IDisposable
+{
+    private static readonly TimeSpan LineTimeout = TimeSpan.FromMinutes(2);
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly StringBuilder _stderr = new();
+    private readonly List<string> _seen = new();
+
+    private HostProcess(HostSettings settings)
+    {
+        var start = new ProcessStartInfo(Dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HostDll);
+        foreach (string argument in settings.ToArguments())
+            start.ArgumentList.Add(argument);
+        // What tests/test.runsettings gives the test process, so the child's libtorch runs like the in-process tests.
+        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+        start.Environment["MALLOC_ARENA_MAX"] = "1";
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                _lines.Writer.TryComplete();
+            else
+                _lines.Writer.TryWrite(e.Data);
+        };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts the host with <paramref name="settings"/>.</summary>
+    public static HostProcess Start(HostSettings settings) => new(settings);
+
+    /// <summary>The host's dll, copied next to the test binaries by the project reference.</summary>
+    public static string HostDll { get; } = Path.Combine(AppContext.BaseDirectory, "Scan.ReliabilityHost.dll");
+
+    /// <summary>The dotnet executable running these tests (the SDK sets DOTNET_HOST_PATH), else the one on PATH.</summary>
+    private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    public int Id => _process.Id;
+
+    /// <summary>Every stdout line read so far (all of them after <see cref="Kill"/>).</summary>
+    public IReadOnlyList<string> Seen => _seen;
+
+    /// <summary>The next stdout line, or null once the process closed its output.</summary>
+    public async Task<string?> NextLineAsync()
+    {
+        using var timeout = new CancellationTokenSource(LineTimeout);
+        try
+        {
+            if (!await _lines.Reader.WaitToReadAsync(timeout.Token))
+                return null;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The host printed nothing for {LineTimeout.TotalMinutes} minutes.{Describe()}");
+        }
+        _lines.Reader.TryRead(out string? line);
+        _seen.Add(line!);
+        return line;
+    }
+
+    /// <summary>Reads lines until one satisfies <paramref name="match"/>; null if the output ends first.</summary>
+    public async Task<string?> WaitForLineAsync(Func<string, bool> match)
+    {
+        while (await NextLineAsync() is { } line)
+        {
+            if (match(line))
+                return line;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// SIGKILL (on Windows TerminateProcess): no finally blocks, no flushing, no disposal in the child. Then every
+    /// line the child printed before dying is in <see cref="Seen"/>.
+    /// </summary>
+    /// <returns>False if the process had already exited.</returns>
+    public bool Kill()
+    {
+        bool killed = !_process.HasExited;
+        if (killed)
+            _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();   // also waits for the end of the redirected output
+        while (_lines.Reader.TryRead(out string? line))
+            _seen.Add(line);
+        return killed;
+    }
+
+    /// <summary>Reads the remaining output and waits for the exit; returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        while (await NextLineAsync() is not null)
+        {
+        }
+        using var timeout = new CancellationTokenSource(LineTimeout);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Runs the host to the end and parses its <c>summary</c> line.</summary>
+    public static async Task<RunSummary> RunToEndAsync(HostSettings settings)
+    {
+        using var host = Start(settings);
+        int exit = await host.WaitForExitAsync();
+        exit.Should().Be(0, $"the host must finish.{host.Describe()}");
+        return host.Summary();
+    }
+
+    /// <summary>The parsed <c>summary</c> line.</summary>
+    public RunSummary Summary()
+    {
+        string line = _seen.LastOrDefault(l => l.StartsWith("summary ", StringComparison.Ordinal))
+                      ?? throw new InvalidOperationException($"The host printed no summary.{Describe()}");
+        return JsonSerializer.Deserialize<RunSummary>(line["summary ".Length..], ScanJson.Options)!;
+    }
+
+    /// <summary>The command, the last lines and stderr, for assertion messages.</summary>
+    public string Describe()
+    {
+        string err;
+        lock (_stderr)
+            err = _stderr.ToString();
+        return $"\n  host: {HostDll} {string.Join(' ', _process.StartInfo.ArgumentList.Skip(1))}\n  last lines: " +
+               $"{string.Join(" | ", _seen.TakeLast(5))}\n  stderr: {err}";
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already gone.
+        }
+        _process.Dispose();
+    }
+}
