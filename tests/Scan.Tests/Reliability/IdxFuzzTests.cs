@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Scan.Core.Data;
-using Scan.Tests.Data;
 using Xunit.Abstractions;
 using static Scan.Tests.Data.DatasetFileWriters;
 
@@ -28,7 +27,7 @@ public sealed class IdxFuzzTests(ITestOutputHelper output) : IDisposable
     /// <summary>RFC 1952: modification time after the magic bytes, CRC-32 and length of the content at the end.</summary>
     private static readonly HeaderField[] GzipFields = [new("gzip mtime", 4, 4), new("gzip CRC-32", -8, 4), new("gzip ISIZE", -4, 4)];
 
-    private readonly TempFolder _folder = new();
+    private readonly ScratchFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

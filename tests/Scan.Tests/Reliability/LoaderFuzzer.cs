@@ -20,6 +20,7 @@ internal sealed class LoaderFuzzer
     private readonly Dictionary<MutationKind, int> _kinds = new();
     private readonly List<string> _faults = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CaseThread _thread;
     private TimeSpan _slowest;
     private long _mostAllocated;
 
@@ -31,6 +32,7 @@ internal sealed class LoaderFuzzer
         _loader = loader;
         _output = output;
         _documented = documented;
+        _thread = new CaseThread("fuzz " + loader);
     }
 
     /// <summary>Longest a single case may take: far above the milliseconds a small seed needs even on a loaded
@@ -83,30 +85,10 @@ internal sealed class LoaderFuzzer
         Cases++;
         _kinds[mutant.Kind] = _kinds.GetValueOrDefault(mutant.Kind) + 1;
 
-        long allocated = 0;
+        if (Environment.GetEnvironmentVariable("SCAN_FUZZ_TRACE") is { } trace)
+            File.AppendAllText(trace, $"{_loader} case {Cases}: {mutant.Description}\n");
         var started = Stopwatch.StartNew();
-        var task = Task.Run(() =>
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            try
-            {
-                load();
-            }
-            finally
-            {
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            }
-        });
-        bool finished;
-        try
-        {
-            finished = task.Wait(CaseTimeout);
-        }
-        catch (AggregateException)
-        {
-            finished = true;
-        }
-
+        bool finished = _thread.Run(load, CaseTimeout, out var error, out long allocated);
         var elapsed = started.Elapsed;
         if (!finished)
         {
@@ -121,7 +103,6 @@ internal sealed class LoaderFuzzer
         if (allocated > AllocationLimit)
             _faults.Add($"case {Cases} ({mutant.Description}): allocated {allocated:N0} bytes, over the {AllocationLimit:N0}-byte bound");
 
-        var error = task.Exception?.InnerException;
         if (error is null)
         {
             Count("loaded");
@@ -146,6 +127,7 @@ internal sealed class LoaderFuzzer
     /// <summary>Writes the counts to the test output and fails the test if any case faulted.</summary>
     public void Finish()
     {
+        _thread.Dispose();
         string outcomes = string.Join(", ", _outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}"));
         string kinds = string.Join(", ", _kinds.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"));
         _output.WriteLine(

@@ -105,6 +105,7 @@ internal sealed class Mutator(int seed)
     {
         long[] boundaries = size switch
         {
+            1 => [0, 1, 9, 10, 11, 19, 20, 99, 100, 0x7F, 0x80, 0xFF],
             2 => [0, 1, 2, 0x7F, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF],
             4 => [0, 1, 2, 3, 0xFF, 0x100, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 1 << 30, 0x7FFFFFFF / 784, 0x7FFFFFFF / 3072],
             _ => [0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 1L << 40, long.MaxValue, -1, long.MinValue],
@@ -123,6 +124,7 @@ internal sealed class Mutator(int seed)
 
     private static long Read(ReadOnlySpan<byte> span, HeaderField field) => (field.Size, field.BigEndian) switch
     {
+        (1, _) => span[0],
         (2, true) => BinaryPrimitives.ReadUInt16BigEndian(span),
         (2, false) => BinaryPrimitives.ReadUInt16LittleEndian(span),
         (4, true) => BinaryPrimitives.ReadUInt32BigEndian(span),
@@ -135,6 +137,7 @@ internal sealed class Mutator(int seed)
     {
         switch (field.Size, field.BigEndian)
         {
+            case (1, _): span[0] = (byte)value; break;
             case (2, true): BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)value); break;
             case (2, false): BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)value); break;
             case (4, true): BinaryPrimitives.WriteUInt32BigEndian(span, (uint)value); break;
