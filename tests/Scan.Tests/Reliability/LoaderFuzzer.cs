@@ -69,7 +69,7 @@ internal sealed class LoaderFuzzer
             bool changed = !mutant.SameAs(seed);
             if (encode is not null)
                 mutant = mutant with { Bytes = encode(mutant.Bytes) };
-            Try(mutant, path, load, mustReject: everyChangeDetected && changed);
+            Try(mutant, path, load, mustReject: everyChangeDetected && changed, identical: !changed);
         }
     }
 
@@ -79,7 +79,9 @@ internal sealed class LoaderFuzzer
     /// <param name="load">Opens the file and uses what it returns (e.g. reads every image), then disposes it.</param>
     /// <param name="mustReject">The file differs from its seed in a format that detects every change (a checksum),
     /// so it must be rejected.</param>
-    public void Try(Mutant mutant, string path, Action load, bool mustReject = false)
+    /// <param name="identical">The mutation left the seed as it was (e.g. a byte overwritten with itself); counted
+    /// apart, so "loaded" means a changed file that loaded.</param>
+    public void Try(Mutant mutant, string path, Action load, bool mustReject = false, bool identical = false)
     {
         File.WriteAllBytes(path, mutant.Bytes);
         Cases++;
@@ -105,7 +107,7 @@ internal sealed class LoaderFuzzer
 
         if (error is null)
         {
-            Count("loaded");
+            Count(identical ? "loaded unchanged" : "loaded");
             if (mustReject)
                 _faults.Add($"case {Cases} ({mutant.Description}): the damaged file was accepted");
             return;
