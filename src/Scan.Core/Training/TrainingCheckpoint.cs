@@ -79,7 +79,7 @@ internal static class TrainingCheckpoint
                 optimizer.load_state_dict(optimizerReader);
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (StateDictLoadErrors.IsDamagedStream(e))
         {
             throw new InvalidDataException(
                 $"Checkpoint '{path}' does not fit this model (different architecture or options): {e.Message}", e);
