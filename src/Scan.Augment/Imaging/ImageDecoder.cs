@@ -21,6 +21,32 @@ namespace Scan.Augment.Imaging;
 /// </example>
 public static class ImageDecoder
 {
+    /// <summary>
+    /// Pillow's limit (<c>Image.MAX_IMAGE_PIXELS</c> = 89,478,485; it raises DecompressionBombError above twice that):
+    /// the default of <see cref="MaxPixels"/>.
+    /// </summary>
+    public const long DefaultMaxPixels = 2 * 89_478_485L;
+
+    private static long _maxPixels = DefaultMaxPixels;
+
+    /// <summary>
+    /// The most pixels (width x height) an image may declare; larger ones are refused with an
+    /// <see cref="InvalidDataException"/> before any pixel memory is allocated. A damaged header (or a
+    /// decompression bomb) can declare e.g. 65,535 x 65,535 pixels in a few hundred bytes, which would otherwise cost
+    /// 17 GB of RGBA before decoding finds the data missing. Default <see cref="DefaultMaxPixels"/> (178,956,970
+    /// pixels, 716 MB as RGBA, as Pillow); raise it to decode larger images. Applies process-wide.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public static long MaxPixels
+    {
+        get => Interlocked.Read(ref _maxPixels);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Interlocked.Exchange(ref _maxPixels, value);
+        }
+    }
+
     /// <summary>File extensions (lower case, with the dot) that image folders treat as images.</summary>
     public static IReadOnlySet<string> SupportedExtensions { get; } =
         new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif" };
@@ -30,7 +56,8 @@ public static class ImageDecoder
     /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
+    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
     public static Tensor Decode(string path, ColorMode mode = ColorMode.Rgb)
     {
         using var bitmap = DecodeBitmap(ReadFile(path), path);
@@ -46,7 +73,8 @@ public static class ImageDecoder
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
+    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
     public static Tensor Decode(string path, int height, int width, ColorMode mode = ColorMode.Rgb)
     {
         ValidateSize(height, width);
@@ -60,7 +88,8 @@ public static class ImageDecoder
     /// <param name="stream">A readable stream positioned at the start of the encoded image.</param>
     /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
-    /// <exception cref="InvalidDataException">The data is not a decodable image or is truncated.</exception>
+    /// <exception cref="InvalidDataException">The data is not a decodable image, is truncated, or declares more than
+    /// <see cref="MaxPixels"/> pixels.</exception>
     public static Tensor Decode(Stream stream, ColorMode mode = ColorMode.Rgb)
     {
         using var bitmap = DecodeBitmap(ReadStream(stream), StreamName(stream));
@@ -75,7 +104,8 @@ public static class ImageDecoder
     /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
-    /// <exception cref="InvalidDataException">The data is not a decodable image or is truncated.</exception>
+    /// <exception cref="InvalidDataException">The data is not a decodable image, is truncated, or declares more than
+    /// <see cref="MaxPixels"/> pixels.</exception>
     public static Tensor Decode(Stream stream, int height, int width, ColorMode mode = ColorMode.Rgb)
     {
         ValidateSize(height, width);
@@ -92,7 +122,8 @@ public static class ImageDecoder
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
+    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
     public static byte[] DecodePixels(string path, int height, int width, ColorMode mode = ColorMode.Rgb)
     {
         ValidateSize(height, width);
@@ -114,7 +145,8 @@ public static class ImageDecoder
     /// the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image or is truncated; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
+    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
     public static void DecodePixels(string path, int height, int width, ColorMode mode, Span<byte> destination)
     {
         ValidateSize(height, width);
@@ -138,12 +170,24 @@ public static class ImageDecoder
     /// <summary>Decodes the first frame to un-premultiplied RGBA at the image's own size.</summary>
     private static SKBitmap DecodeBitmap(byte[] encoded, string source)
     {
-        using var codec = SKCodec.Create(new MemoryStream(encoded, writable: false), out var created);
+        // A native memory stream, which the codec owns: with a managed Stream, SkiaSharp reads through callbacks that
+        // throw for a read or skip past int.MaxValue bytes, which a damaged header requests (a BMP pixel-data offset
+        // of 0xFFFFFFFF), and an exception cannot unwind through the native decoder: it ended the process.
+        using var codec = SKCodec.Create(new SKMemoryStream(encoded), out var created);
         if (codec is null)
             throw new InvalidDataException(
                 $"Cannot decode '{source}': not a PNG, JPEG, WebP, BMP or GIF image ({encoded.Length} bytes; SkiaSharp: {created}).");
 
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        int width = codec.Info.Width, height = codec.Info.Height;
+        long pixels = (long)width * height;
+        if (width < 1 || height < 1)
+            throw new InvalidDataException($"Cannot decode '{source}': its {codec.EncodedFormat} header declares a {width}x{height} image.");
+        if (pixels > MaxPixels)
+            throw new InvalidDataException(
+                $"Cannot decode '{source}': its {codec.EncodedFormat} header declares a {width}x{height} image, {pixels} pixels, more than " +
+                $"ImageDecoder.MaxPixels ({MaxPixels}); the header is damaged or the file is a decompression bomb. Raise ImageDecoder.MaxPixels to decode it.");
+
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         // Frame 0 is the default: a GIF decodes to its first frame.
         var result = codec.GetPixels(info, bitmap.GetPixels());

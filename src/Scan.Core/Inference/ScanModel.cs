@@ -70,14 +70,25 @@ public sealed class ScanModel : IDisposable
     {
         byte[] payload = ScanFile.Read(path, Kind, Version);
         using var reader = new BinaryReader(new MemoryStream(payload));
-        var info = JsonSerializer.Deserialize<ScanModelInfo>(reader.ReadString(), ScanJson.Options)
-                   ?? throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
+        ScanModelInfo? info;
+        try
+        {
+            // The checksum matched, so damage here means a writer's bug or a file assembled by hand.
+            info = JsonSerializer.Deserialize<ScanModelInfo>(reader.ReadString(), ScanJson.Options);
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException or JsonException)
+        {
+            throw new InvalidDataException($"Scan.NET model '{path}' has a damaged model description: {e.Message}", e);
+        }
+        if (info is null)
+            throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
+        info.ThrowIfInvalid(path, payload.Length - reader.BaseStream.Position);
         var network = new ClusteringModel(info.Backbone.Build(info.Channels, info.Height, info.Width), info.Clusters, info.Heads);
         try
         {
             network.load(reader, strict: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (StateDictLoadErrors.IsDamagedStream(e))
         {
             network.Dispose();
             throw new InvalidDataException($"Scan.NET model '{path}' does not match its own description: {e.Message}", e);

@@ -34,4 +34,42 @@ public sealed record ScanModelInfo
 
     /// <summary>Name of each cluster's matched ground-truth class, when it was evaluated against labels.</summary>
     public IReadOnlyList<string>? ClusterNames { get; init; }
+
+    /// <summary>
+    /// Checks a description read from a file before a network is built from it: every field in range, and the
+    /// network small enough to fit the weights the file holds, so a damaged description can neither fail deep
+    /// inside TorchSharp nor allocate a network of gigabytes.
+    /// </summary>
+    /// <param name="path">The file, for the message.</param>
+    /// <param name="weightBytes">Bytes of the file left for the network's state dict.</param>
+    /// <exception cref="InvalidDataException">A field is out of range; the message names the file, the field and the value.</exception>
+    internal void ThrowIfInvalid(string path, long weightBytes)
+    {
+        string? problem =
+            Channels < 1 ? $"channels {Channels}, expected at least 1" :
+            Height < 1 || Width < 1 ? $"an input size of {Height}x{Width}, expected at least 1x1" :
+            Mean is null || Mean.Length != Channels || Mean.Any(m => !float.IsFinite(m)) ? $"mean [{Join(Mean)}], expected {Channels} finite value(s)" :
+            Std is null || Std.Length != Channels || Std.Any(v => !(v > 0) || !float.IsFinite(v)) ? $"std [{Join(Std)}], expected {Channels} finite value(s) > 0" :
+            Clusters < 2 ? $"{Clusters} cluster(s), expected at least 2" :
+            Heads < 1 ? $"{Heads} head(s), expected at least 1" :
+            SelectedHead < 0 || SelectedHead >= Heads ? $"selected head {SelectedHead}, expected 0 to {Heads - 1}" :
+            Backbone is null ? "no backbone" :
+            !Enum.IsDefined(Backbone.Architecture) ? $"backbone architecture {(int)Backbone.Architecture}" :
+            Backbone.Stem is { } stem && !Enum.IsDefined(stem) ? $"backbone stem {(int)stem}" :
+            Training.OptionsValidation.Failures(Backbone) is { Count: > 0 } failures ? string.Join(" ", failures) :
+            null;
+        if (problem is null)
+        {
+            // Lower bound of the weights: the heads (8·width features to each cluster) and one 3x3 convolution of
+            // the last stage (8·width channels in and out), 4 bytes each.
+            long width = Backbone!.Width, floats = (long)Heads * Clusters * 8 * width + 576 * width * width;
+            if (4 * floats > weightBytes)
+                problem = $"a network of at least {4 * floats} bytes of weights ({Heads} head(s) of {Clusters} clusters on a width-{width} backbone), but the file holds {weightBytes}";
+        }
+
+        if (problem is not null)
+            throw new InvalidDataException($"Scan.NET model '{path}' has a damaged model description: it declares {problem}.");
+
+        static string Join(float[]? values) => values is null ? "" : string.Join(", ", values);
+    }
 }

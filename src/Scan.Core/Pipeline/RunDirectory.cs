@@ -124,7 +124,7 @@ internal sealed class RunDirectory
         {
             module.load(reader, strict: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (StateDictLoadErrors.IsDamagedStream(e))
         {
             throw new InvalidDataException($"'{path}' does not fit this model: {e.Message}", e);
         }

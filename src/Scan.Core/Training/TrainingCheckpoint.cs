@@ -46,7 +46,8 @@ internal static class TrainingCheckpoint
     /// <summary>Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and <paramref name="state"/>.</summary>
     /// <returns>Completed epochs, history and whether <paramref name="state"/> was restored (false when the file
     /// predates the extra-state block), or null when <paramref name="path"/> does not exist.</returns>
-    /// <exception cref="InvalidDataException">The file is damaged or belongs to another stage or model.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, belongs to another stage or does not fit the model;
+    /// the message names the file.</exception>
     public static (int CompletedEpochs, List<EpochRecord> History, bool StateRestored)? TryLoad(string path, ScanStage stage,
         nn.Module model, OptimizerHelper? optimizer, IReadOnlyList<Tensor>? state = null)
     {
@@ -54,15 +55,36 @@ internal static class TrainingCheckpoint
             return null;
         byte[] payload = ScanFile.Read(path, Kind, Version);
         using var reader = new BinaryReader(new MemoryStream(payload));
-        string foundStage = reader.ReadString();
+        string foundStage;
+        int completed;
+        List<EpochRecord>? history;
+        byte[] modelBytes, optimizerBytes;
+        byte[]? stateBytes;
+        try
+        {
+            // The checksum matched, so damage here means a writer's bug or a file assembled by hand; it must still
+            // read as a damaged checkpoint, not as an end-of-stream or JSON error from deep inside.
+            foundStage = reader.ReadString();
+            completed = reader.ReadInt32();
+            history = System.Text.Json.JsonSerializer.Deserialize<List<EpochRecord>>(reader.ReadString(), ScanJson.Options);
+            modelBytes = ReadBlock(reader, path);
+            optimizerBytes = ReadBlock(reader, path);
+            // Files written before the extra-state block existed end here.
+            stateBytes = reader.BaseStream.Position < reader.BaseStream.Length ? ReadBlock(reader, path) : null;
+        }
+        catch (Exception e) when (e is EndOfStreamException or System.Text.Json.JsonException)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is damaged: {e.Message}", e);
+        }
         if (foundStage != stage.ToString())
             throw new InvalidDataException($"Checkpoint '{path}' belongs to the {foundStage} stage, expected {stage}.");
-        int completed = reader.ReadInt32();
-        var history = System.Text.Json.JsonSerializer.Deserialize<List<EpochRecord>>(reader.ReadString(), ScanJson.Options)
-                      ?? new List<EpochRecord>();
-        byte[] modelBytes = ReadBlock(reader);
-        byte[] optimizerBytes = ReadBlock(reader);
-        byte[]? stateBytes = reader.BaseStream.Position < reader.BaseStream.Length ? ReadBlock(reader) : null;
+        if (history is null || completed < 0 || history.Count != completed ||
+            history.Select((r, i) => r is not null && r.Epoch == i + 1 && r.Metrics is not null).Contains(false))
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{path}' is damaged: expected one history record per completed epoch (epochs 1 to {completed}), " +
+                $"found {(history is null ? "no history" : $"{history.Count} record(s)")}.");
+        }
         bool stateRestored = false;
         try
         {
@@ -84,7 +106,7 @@ internal static class TrainingCheckpoint
                 stateRestored = true;
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (StateDictLoadErrors.IsDamagedStream(e))
         {
             throw new InvalidDataException(
                 $"Checkpoint '{path}' does not fit this model (different architecture or options): {e.Message}", e);
@@ -101,9 +123,13 @@ internal static class TrainingCheckpoint
         writer.Write(block.GetBuffer(), 0, (int)block.Length);
     }
 
-    private static byte[] ReadBlock(BinaryReader reader)
+    /// <summary>Reads a length-prefixed block, checking the length against what is left before allocating for it.</summary>
+    private static byte[] ReadBlock(BinaryReader reader, string path)
     {
         long length = reader.ReadInt64();
-        return reader.ReadBytes(checked((int)length));
+        long left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (length < 0 || length > left)
+            throw new InvalidDataException($"Checkpoint '{path}' is damaged: a block of {length} bytes is announced where {left} remain.");
+        return reader.ReadBytes((int)length);
     }
 }

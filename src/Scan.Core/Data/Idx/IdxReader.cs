@@ -20,7 +20,7 @@ internal static class IdxReader
     public static PixelSource OpenImages(string path, out int height, out int width)
     {
         using var file = OpenFile(path, "IDX images");
-        if (IsGzip(file))
+        if (IsGzip(file, out uint trailerLength))
         {
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             var dims = ReadHeader(gzip, path, UnsignedByteImages, "unsigned bytes in 3 dimensions: images, rows, columns");
@@ -29,8 +29,7 @@ internal static class IdxReader
             if (expected > Array.MaxLength)
                 throw new InvalidDataException($"'{path}' declares {count} images of {height}x{width} pixels, {expected} bytes: more than one array can hold.");
             CheckCompressedSize(file.Length, expected, HeaderBytes(dims), $"{count} images of {height}x{width} pixels", path);
-            var pixels = new byte[expected];
-            long found = ReadAll(gzip, pixels, path);
+            var (pixels, found) = ReadDecompressed(gzip, expected, trailerLength == (uint)(HeaderBytes(dims) + expected), path);
             if (found != expected)
                 throw SizeMismatch(path, HeaderBytes(dims), $"{count} images of {height}x{width} pixels", expected, found, "decompressed ");
             return new ArrayPixelSource(pixels, count, height * width);
@@ -50,7 +49,7 @@ internal static class IdxReader
     public static int[] ReadLabels(string path)
     {
         using var file = OpenFile(path, "IDX labels");
-        bool compressed = IsGzip(file);
+        bool compressed = IsGzip(file, out uint trailerLength);
         using Stream stream = compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
         var dims = ReadHeader(stream, path, UnsignedByteLabels, "unsigned bytes in 1 dimension: labels");
         int count = dims[0];
@@ -58,8 +57,8 @@ internal static class IdxReader
             CheckCompressedSize(file.Length, count, HeaderBytes(dims), $"{count} labels", path);
         else if (file.Length - HeaderBytes(dims) != count)
             throw SizeMismatch(path, HeaderBytes(dims), $"{count} labels", count, file.Length - HeaderBytes(dims), "");
-        var bytes = new byte[count];
-        long found = ReadAll(stream, bytes, path);
+        // A raw file's length was checked above, so its count can be trusted; a compressed one's cannot yet.
+        var (bytes, found) = ReadDecompressed(stream, count, !compressed || trailerLength == (uint)(HeaderBytes(dims) + count), path);
         if (found != count)
             throw SizeMismatch(path, HeaderBytes(dims), $"{count} labels", count, found, compressed ? "decompressed " : "");
         return Array.ConvertAll(bytes, b => (int)b);
@@ -73,13 +72,26 @@ internal static class IdxReader
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
     }
 
-    /// <summary>True when the file starts with gzip's magic bytes 1F 8B (RFC 1952); leaves the position at 0.</summary>
-    private static bool IsGzip(FileStream file)
+    /// <summary>
+    /// True when the file starts with gzip's magic bytes 1F 8B (RFC 1952); then <paramref name="trailerLength"/> is the
+    /// ISIZE field of the trailer, the uncompressed length modulo 2^32 (of the last member only, in a multi-member
+    /// file, so it is a hint, never a check). Leaves the position at 0.
+    /// </summary>
+    private static bool IsGzip(FileStream file, out uint trailerLength)
     {
-        Span<byte> magic = stackalloc byte[2];
-        int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        trailerLength = 0;
+        Span<byte> magic = stackalloc byte[4];
+        int read = file.ReadAtLeast(magic[..2], 2, throwOnEndOfStream: false);
+        bool gzip = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        if (gzip && file.Length >= 18) // 10-byte header, empty deflate data, 8-byte trailer
+        {
+            file.Position = file.Length - 4;
+            file.ReadExactly(magic);
+            trailerLength = BinaryPrimitives.ReadUInt32LittleEndian(magic);
+        }
+
         file.Position = 0;
-        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        return gzip;
     }
 
     private static int[] ReadHeader(Stream stream, string path, int expectedMagic, string meaning)
@@ -131,22 +143,32 @@ internal static class IdxReader
                 $"more than its {compressedBytes} compressed bytes can hold.");
     }
 
-    /// <summary>Fills <paramref name="buffer"/> and counts any bytes beyond it, so a wrong size is reported exactly.</summary>
-    private static long ReadAll(Stream stream, byte[] buffer, string path)
+    /// <summary>
+    /// Reads the <paramref name="expected"/> bytes after the header and counts any beyond them, so a wrong size is
+    /// reported exactly: returns the data (complete when <c>Found == expected</c>) and the count found. Unless
+    /// <paramref name="sizeConfirmed"/>, the buffer starts at 1 MiB and doubles as data arrives instead of being
+    /// sized by the header, so a corrupted count (a header claiming 2^31 bytes in a small file) costs memory only for
+    /// the bytes really there. A valid gzip file whose trailer agrees with its header is read into one allocation.
+    /// </summary>
+    private static (byte[] Data, long Found) ReadDecompressed(Stream stream, long expected, bool sizeConfirmed, string path)
     {
+        const int FirstBuffer = 1 << 20;
+        var data = new byte[sizeConfirmed ? expected : Math.Min(expected, FirstBuffer)];
         long total = 0;
-        while (total < buffer.LongLength)
+        while (total < expected)
         {
-            int read = ReadSome(stream, buffer.AsSpan((int)total, (int)Math.Min(buffer.LongLength - total, 1 << 20)), path);
+            if (total == data.LongLength)
+                Array.Resize(ref data, (int)Math.Min(expected, 2 * data.LongLength));
+            int read = ReadSome(stream, data.AsSpan((int)total, (int)Math.Min(data.LongLength - total, 1 << 20)), path);
             if (read == 0)
-                return total;
+                return (data, total);
             total += read;
         }
 
         Span<byte> rest = stackalloc byte[4096];
         for (int read; (read = ReadSome(stream, rest, path)) > 0;)
             total += read;
-        return total;
+        return (data, total);
     }
 
     private static int ReadSome(Stream stream, Span<byte> buffer, string path)
