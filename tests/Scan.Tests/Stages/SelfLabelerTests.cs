@@ -60,6 +60,24 @@ public class SelfLabelerTests
     }
 
     [Fact]
+    public async Task Ten_epochs_keep_live_tensors_and_resident_memory_flat()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        random.manual_seed(12);
+        using var model = new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 1);
+        // A threshold an untrained 4-way head passes for some samples, so every epoch takes the training path.
+        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 10, BatchSize = 16, LearningRate = 1e-3, UseEma = true };
+        var probe = new EpochProbe();
+        var result = await new SelfLabeler(options, new NoiseAugmentation(0.02), new NoiseAugmentation(0.1), seed: 5)
+            .TrainAsync(model, data, progress: probe);
+
+        result.ConfidentPerEpoch.Should().HaveCount(10).And.Contain(c => c > 0);
+        probe.LiveTensors.Should().HaveCount(10);
+        probe.LiveTensors.Skip(1).Should().AllSatisfy(n => n.Should().Be(probe.LiveTensors[0]));
+        probe.ResidentBytes[^1].Should().BeLessThan((long)(probe.ResidentBytes[0] * 1.10), "resident memory must stay within 10% of epoch 1");
+    }
+
+    [Fact]
     public async Task An_epoch_without_confident_samples_continues_with_zero_loss()
     {
         var data = new SyntheticImages(perClass: 8, classes: 4);
