@@ -9,7 +9,7 @@ namespace Scan.Core.SelfLabeling;
 public sealed class SelfLabelOptions
 {
     /// <summary>A sample becomes a pseudo-label when its top probability exceeds this value.</summary>
-    [Range(1e-6, 0.999999999, ErrorMessage = "ConfidenceThreshold must be in the open interval (0, 1), found {0}.")]
+    [Range(1e-6, 0.999999999, ErrorMessage = "ConfidenceThreshold must be in the open interval (0, 1).")]
     public double ConfidenceThreshold { get; set; } = 0.99;
 
     /// <summary>Weight each pseudo-class by the inverse of its frequency among the confident samples.</summary>

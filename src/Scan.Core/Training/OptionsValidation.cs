@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace Scan.Core.Training;
 
@@ -11,7 +12,7 @@ public static class OptionsValidation
         ArgumentNullException.ThrowIfNull(options);
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        return results.Select(r => $"{options.GetType().Name}: {r.ErrorMessage}").ToList();
+        return results.Select(r => $"{options.GetType().Name}: {WithValue(options, r)}").ToList();
     }
 
     /// <summary>Throws when <paramref name="options"/> is invalid.</summary>
@@ -21,5 +22,24 @@ public static class OptionsValidation
         var failures = Failures(options);
         if (failures.Count > 0)
             throw new ArgumentException(string.Join(Environment.NewLine, failures), paramName);
+    }
+
+    /// <summary>
+    /// The failure's message followed by the value found, when a validation attribute of one scalar property failed:
+    /// attributes can only quote their bounds, and "must be in [1E-08, 100]" alone does not say that 1000000 was
+    /// given. Failures of <see cref="IValidatableObject.Validate"/> word their own messages and are left as they are.
+    /// </summary>
+    private static string WithValue(object options, ValidationResult result)
+    {
+        string message = result.ErrorMessage ?? "is invalid.";
+        if (result.MemberNames.Count() != 1)
+            return message;
+        var property = options.GetType().GetProperty(result.MemberNames.Single());
+        if (property is null || !(property.PropertyType.IsPrimitive || property.PropertyType == typeof(decimal)))
+            return message;
+        object? value = property.GetValue(options);
+        bool attributeFailed = property.GetCustomAttributes(typeof(ValidationAttribute), inherit: true)
+            .Cast<ValidationAttribute>().Any(a => !a.IsValid(value));
+        return attributeFailed ? $"{message} Found {Convert.ToString(value, CultureInfo.InvariantCulture)}." : message;
     }
 }
