@@ -21,6 +21,9 @@ namespace Scan.Core.Pipeline;
 /// model.scan, metrics.json           the final model and every stage's figures
 /// run.lock                           held open (exclusively) while a run uses the folder
 /// </code>
+/// Every file read back carries a format version and a SHA-256, so a damaged one is named rather than trusted: the
+/// .scan files are <see cref="ScanFile"/> containers (the neighbours a <see cref="Mining.NeighborSetFile"/>), and
+/// options.json and report.json are <see cref="ChecksummedJson"/>. metrics.json is written for people and never read.
 /// </summary>
 internal sealed class RunDirectory
 {
@@ -61,14 +64,15 @@ internal sealed class RunDirectory
 
     /// <summary>Records the options of a new run, or checks that a resumed run uses the same ones.</summary>
     /// <exception cref="InvalidOperationException">The folder holds a run made with different options.</exception>
+    /// <exception cref="InvalidDataException">The folder's options.json is damaged; the message names it.</exception>
     public void ClaimFor(ScanOptions options)
     {
         string path = Path.Combine(_root, "options.json");
         var current = Comparable(options);
         if (File.Exists(path))
         {
-            var previous = JsonNode.Parse(File.ReadAllText(path));
-            (previous as JsonObject)?.Remove("runDirectory");
+            var previous = ChecksummedJson.Read(path, JsonFormatVersion);
+            previous.Remove("runDirectory");
             if (!JsonNode.DeepEquals(previous, current))
             {
                 throw new InvalidOperationException(
@@ -77,8 +81,11 @@ internal sealed class RunDirectory
             }
             return;
         }
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(options, ScanJson.Options));
+        AtomicFile.WriteAllText(path, ChecksummedJson.Serialize(options, JsonFormatVersion));
     }
+
+    /// <summary>Format version of options.json and report.json (see <see cref="ChecksummedJson"/>).</summary>
+    private const int JsonFormatVersion = 1;
 
     private static JsonNode Comparable(ScanOptions options)
     {
@@ -87,23 +94,27 @@ internal sealed class RunDirectory
         return node;
     }
 
+    /// <summary>The stage's report, or null when the stage has not finished.</summary>
+    /// <exception cref="InvalidDataException">The report is damaged or not a report; the message names it.</exception>
     public StageReport? ReadReport(ScanStage stage)
     {
         string path = ReportPath(stage);
         if (!File.Exists(path))
             return null;
+        var json = ChecksummedJson.Read(path, JsonFormatVersion);
         try
         {
-            return JsonSerializer.Deserialize<StageReport>(File.ReadAllText(path), ScanJson.Options);
+            return json.Deserialize<StageReport>(ScanJson.Options)
+                   ?? throw new InvalidDataException($"Stage report '{path}' is invalid: expected a report, found null.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"Stage report '{path}' is not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"Stage report '{path}' is invalid: {e.Message}", e);
         }
     }
 
     public void WriteReport(StageReport report) =>
-        AtomicFile.WriteAllText(ReportPath(report.Stage), JsonSerializer.Serialize(report, ScanJson.Options));
+        AtomicFile.WriteAllText(ReportPath(report.Stage), ChecksummedJson.Serialize(report, JsonFormatVersion));
 
     public void WriteMetrics(IReadOnlyList<StageReport> stages, ClusteringReport? evaluation) =>
         AtomicFile.WriteAllText(Path.Combine(_root, "metrics.json"),

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Scan.Augment;
+using Scan.Augment.Recipes;
 using Scan.Core.Clustering;
 using Scan.Core.Models;
 using Scan.Core.Pretext;
@@ -94,6 +96,39 @@ public sealed class ScanOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Augmentation.Std must be finite and > 0, found [{string.Join(", ", Augmentation.Std)}].",
                 new[] { nameof(Augmentation) });
+        }
+
+        if (Augmentation is not null)
+        {
+            foreach (string failure in RecipeFailures(Augmentation))
+                yield return new ValidationResult($"Augmentation.{failure}", new[] { nameof(Augmentation) });
+        }
+    }
+
+    /// <summary>
+    /// Builds the three view recipes as the pipeline will, so that an out-of-range view option (a flip probability of
+    /// 2, a crop scale above 1) fails validation at start-up instead of when its stage begins, possibly hours into a
+    /// run. Building a recipe allocates no tensors.
+    /// </summary>
+    private static List<string> RecipeFailures(AugmentationOptions augmentation)
+    {
+        var failures = new List<string>();
+        var anyStats = new NormalizationStats([0f], [1f]); // only the view options are checked here
+        Check(nameof(AugmentationOptions.SimClrViews), () => AugmentationRecipes.SimClr(anyStats, augmentation.SimClrViews));
+        Check(nameof(AugmentationOptions.Strong), () => AugmentationRecipes.Strong(anyStats, augmentation.Strong));
+        Check(nameof(AugmentationOptions.Weak), () => AugmentationRecipes.Weak(anyStats, augmentation.Weak));
+        return failures;
+
+        void Check(string name, Func<IAugmentation> build)
+        {
+            try
+            {
+                build();
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add($"{name}: {e.Message.ReplaceLineEndings(" ")}");
+            }
         }
     }
 

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Scan.Core.IO;
+using Scan.Core.Pipeline;
+using Scan.Core.Training;
+using Xunit.Abstractions;
+
+namespace Scan.Tests.Reliability;
+
+/// <summary>
+/// Damaged options.json and report.json of a run directory, the JSON files a resumed pipeline reads back to decide
+/// which stages are finished and whether the options match. They carry a format version and a SHA-256
+/// (<see cref="ChecksummedJson"/>): a damaged file must be rejected with <see cref="InvalidDataException"/> naming it,
+/// and a mutant may load only when it means the same (whitespace).
+/// </summary>
+public sealed class RunDirectoryJsonFuzzTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly ScratchFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void Damaged_stage_reports_are_rejected_naming_the_file()
+    {
+        var runs = new RunDirectory(_folder.Path);
+        var report = new StageReport
+        {
+            Stage = ScanStage.Clustering, Seconds = 12.5,
+            History = [new EpochRecord(1, new Dictionary<string, double> { ["loss"] = 0.25, ["entropy"] = 2.1 }, 6.2, 1800)],
+            Figures = new Dictionary<string, double> { ["selectedHead"] = 3, ["knnAccuracy"] = double.NaN },
+        };
+        runs.WriteReport(report);
+        string path = Path.Combine(_folder.Path, "clustering", "report.json");
+        string expected = JsonSerializer.Serialize(report, ScanJson.Options);
+        runs.ReadReport(ScanStage.Clustering).Should().BeEquivalentTo(report, o => o.ComparingByMembers<StageReport>().Excluding(r => r.Figures));
+
+        var fuzzer = new LoaderFuzzer("RunDirectory.ReadReport (report.json)", output, typeof(InvalidDataException));
+        fuzzer.Run(1000, new Mutator(1001), File.ReadAllBytes(path), path,
+            () => JsonSerializer.Serialize(runs.ReadReport(ScanStage.Clustering), ScanJson.Options).Should().Be(expected));
+        fuzzer.Finish();
+    }
+
+    [Fact]
+    public void Damaged_options_files_are_rejected_naming_the_file()
+    {
+        var runs = new RunDirectory(_folder.Path);
+        var options = new ScanOptions { Seed = 7 };
+        runs.ClaimFor(options);
+        string path = Path.Combine(_folder.Path, "options.json");
+
+        var fuzzer = new LoaderFuzzer("RunDirectory.ClaimFor (options.json)", output, typeof(InvalidDataException));
+        fuzzer.Run(1000, new Mutator(1002), File.ReadAllBytes(path), path, () => runs.ClaimFor(options));
+        fuzzer.Finish();
+    }
+
+    [Fact]
+    public void A_report_with_a_changed_figure_is_named_as_damaged()
+    {
+        // A figure changed by one digit is valid JSON and a valid report: only the checksum can tell.
+        var runs = new RunDirectory(_folder.Path);
+        runs.WriteReport(new StageReport { Stage = ScanStage.Mining, Seconds = 3, Figures = new Dictionary<string, double> { ["neighborPurity"] = 0.75 } });
+        string path = Path.Combine(_folder.Path, "mining", "report.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("0.75", "0.95"));
+
+        var act = () => runs.ReadReport(ScanStage.Mining);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"*{path}*SHA-256*damaged*");
+    }
+}
