@@ -288,7 +288,9 @@ public sealed class ScanPipeline
         Device device, IProgress<ScanProgress>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var report = progress is null ? null : new Progress<MiningProgress>(p => progress.Report(new ScanProgress(
+        // Forwarded on the mining thread: Progress<T> would post each report to the thread pool, where one could
+        // reach the caller after RunAsync has returned (a test's disposed CancellationTokenSource crashed on it).
+        var report = progress is null ? null : new ForwardingProgress<MiningProgress>(p => progress.Report(new ScanProgress(
             ScanStage.Mining, 1, 1, p.Completed, p.Total, new Dictionary<string, double>(), 0, clock.Elapsed, null, false)));
         nn.Module<Tensor, Tensor> encoder = contrastive is not null ? contrastive : backbone;
         encoder.eval();
