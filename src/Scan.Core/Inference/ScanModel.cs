@@ -66,8 +66,28 @@ public sealed class ScanModel : IDisposable
     /// <summary>Loads a model saved with <see cref="Save"/>.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">The file is damaged or not a Scan.NET model.</exception>
-    public static ScanModel Load(string path, Device? device = null)
+    /// <exception cref="InvalidOperationException">The model was trained on a backbone of your own
+    /// (<see cref="ScanModelInfo.Backbone"/> is null); use the overload that takes a backbone factory.</exception>
+    public static ScanModel Load(string path, Device? device = null) =>
+        Load(path, info => info.Backbone?.Build(info.Channels, info.Height, info.Width) ?? throw new InvalidOperationException(
+            $"Scan.NET model '{path}' was trained on a backbone of your own, which its description cannot rebuild; " +
+            "load it with ScanModel.Load(path, info => new YourBackbone(...))."), device);
+
+    /// <summary>
+    /// Loads a model saved with <see cref="Save"/> whose backbone <paramref name="backbone"/> creates: for models
+    /// trained on a <see cref="Backbone"/> of your own, or to choose the module class yourself. The weights in the
+    /// file replace the new backbone's.
+    /// </summary>
+    /// <param name="path">The model file.</param>
+    /// <param name="backbone">Creates an untrained backbone of the architecture the model was trained with; it is
+    /// given the model's description (input channels, size, and <see cref="ScanModelInfo.Backbone"/> when known).</param>
+    /// <param name="device">Where to put the network; CPU when null.</param>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, not a Scan.NET model, or its weights do not fit
+    /// the backbone <paramref name="backbone"/> created.</exception>
+    public static ScanModel Load(string path, Func<ScanModelInfo, Backbone> backbone, Device? device = null)
     {
+        ArgumentNullException.ThrowIfNull(backbone);
         byte[] payload = ScanFile.Read(path, Kind, Version);
         using var reader = new BinaryReader(new MemoryStream(payload));
         ScanModelInfo? info;
@@ -83,7 +103,8 @@ public sealed class ScanModel : IDisposable
         if (info is null)
             throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
         info.ThrowIfInvalid(path, payload.Length - reader.BaseStream.Position);
-        var network = new ClusteringModel(info.Backbone.Build(info.Channels, info.Height, info.Width), info.Clusters, info.Heads);
+        var built = backbone(info) ?? throw new InvalidOperationException("The backbone factory returned null.");
+        var network = new ClusteringModel(built, info.Clusters, info.Heads);
         try
         {
             network.load(reader, strict: true);

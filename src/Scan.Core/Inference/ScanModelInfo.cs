@@ -20,8 +20,12 @@ public sealed record ScanModelInfo
     /// <summary>Normalisation standard deviation per channel.</summary>
     public required float[] Std { get; init; }
 
-    /// <summary>The backbone's architecture.</summary>
-    public required BackboneOptions Backbone { get; init; }
+    /// <summary>
+    /// The backbone's architecture, or null when <see cref="BackboneOptions.Describe"/> cannot describe it (a
+    /// <see cref="Models.Backbone"/> of your own): such a model loads with
+    /// <see cref="ScanModel.Load(string, Func{ScanModelInfo, Models.Backbone}, TorchSharp.torch.Device?)"/>.
+    /// </summary>
+    public required BackboneOptions? Backbone { get; init; }
 
     /// <summary>Clusters per head.</summary>
     public required int Clusters { get; init; }
@@ -53,16 +57,16 @@ public sealed record ScanModelInfo
             Clusters < 2 ? $"{Clusters} cluster(s), expected at least 2" :
             Heads < 1 ? $"{Heads} head(s), expected at least 1" :
             SelectedHead < 0 || SelectedHead >= Heads ? $"selected head {SelectedHead}, expected 0 to {Heads - 1}" :
-            Backbone is null ? "no backbone" :
+            Backbone is null ? null :
             !Enum.IsDefined(Backbone.Architecture) ? $"backbone architecture {(int)Backbone.Architecture}" :
             Backbone.Stem is { } stem && !Enum.IsDefined(stem) ? $"backbone stem {(int)stem}" :
             Training.OptionsValidation.Failures(Backbone) is { Count: > 0 } failures ? string.Join(" ", failures) :
             null;
-        if (problem is null)
+        if (problem is null && Backbone is not null)
         {
             // Lower bound of the weights: the heads (8·width features to each cluster) and one 3x3 convolution of
             // the last stage (8·width channels in and out), 4 bytes each.
-            long width = Backbone!.Width, floats = (long)Heads * Clusters * 8 * width + 576 * width * width;
+            long width = Backbone.Width, floats = (long)Heads * Clusters * 8 * width + 576 * width * width;
             if (4 * floats > weightBytes)
                 problem = $"a network of at least {4 * floats} bytes of weights ({Heads} head(s) of {Clusters} clusters on a width-{width} backbone), but the file holds {weightBytes}";
         }

@@ -178,14 +178,17 @@ public sealed class ScanPipeline
         var info = new ScanModelInfo
         {
             Channels = dataset.Channels, Height = dataset.Height, Width = dataset.Width, Mean = mean, Std = std,
-            Backbone = o.Backbone, Clusters = o.Clustering.Clusters, Heads = o.Clustering.Heads, SelectedHead = 0,
+            Backbone = _pretrainedBackbone is null ? o.Backbone : BackboneOptions.Describe(backbone),
+            Clusters = o.Clustering.Clusters, Heads = o.Clustering.Heads, SelectedHead = 0,
         };
+        if (info.Backbone is null)
+            _logger?.LogInformation("The pretrained backbone is a {Type} that BackboneOptions cannot describe; load the saved model with ScanModel.Load(path, backboneFactory).", backbone.GetType().Name);
         var strong = AugmentationRecipes.Strong(normalization, o.Augmentation.Strong);
         ScanModel model;
         if (runs?.ReadReport(ScanStage.Clustering) is { } clusteredBefore)
         {
             network.Dispose();
-            model = ScanModel.Load(runs.ModelPath(ScanStage.Clustering), device);
+            model = LoadStageModel(runs.ModelPath(ScanStage.Clustering), device);
             stages.Add(clusteredBefore with { Loaded = true, Seconds = 0 });
         }
         else
@@ -216,7 +219,7 @@ public sealed class ScanPipeline
             if (runs?.ReadReport(ScanStage.SelfLabeling) is { } labelledBefore)
             {
                 model.Dispose();
-                model = ScanModel.Load(runs.ModelPath(ScanStage.SelfLabeling), device);
+                model = LoadStageModel(runs.ModelPath(ScanStage.SelfLabeling), device);
                 stages.Add(labelledBefore with { Loaded = true, Seconds = 0 });
             }
             else
@@ -283,6 +286,17 @@ public sealed class ScanPipeline
         }
         return new ScanResult(model, predictions, stages, evaluation, prototypes);
     }
+
+    /// <summary>
+    /// Loads a stage's saved model on resume. A model on a pretrained backbone of the caller's own class is rebuilt
+    /// around a backbone from the caller's factory, whose weights the file then replaces.
+    /// </summary>
+    private ScanModel LoadStageModel(string path, Device device) => ScanModel.Load(path,
+        info => info.Backbone?.Build(info.Channels, info.Height, info.Width)
+                ?? GlobalRandom.Exclusive(_pretrainedBackbone ?? throw new InvalidDataException(
+                       $"Scan.NET model '{path}' was trained on a backbone of the caller's own, but this pipeline has no pretrained backbone factory."), _logger)
+                ?? throw new InvalidOperationException("The pretrained backbone factory returned null."),
+        device);
 
     private NeighborSet Mine(IImageDataset dataset, Backbone backbone, ContrastiveModel? contrastive, IAugmentation eval,
         Device device, IProgress<ScanProgress>? progress, CancellationToken ct)
