@@ -96,7 +96,8 @@ public sealed class ScanModel : IDisposable
             // The checksum matched, so damage here means a writer's bug or a file assembled by hand.
             info = JsonSerializer.Deserialize<ScanModelInfo>(reader.ReadString(), ScanJson.Options);
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or JsonException)
+        // IOException covers both the end of the payload and BinaryReader's "invalid string length" for a negative one.
+        catch (Exception e) when (e is IOException or FormatException or JsonException)
         {
             throw new InvalidDataException($"Scan.NET model '{path}' has a damaged model description: {e.Message}", e);
         }

@@ -72,7 +72,9 @@ internal static class TrainingCheckpoint
             // Files written before the extra-state block existed end here.
             stateBytes = reader.BaseStream.Position < reader.BaseStream.Length ? ReadBlock(reader, path) : null;
         }
-        catch (Exception e) when (e is EndOfStreamException or System.Text.Json.JsonException)
+        // IOException covers both the end of the payload and BinaryReader's "invalid string length" for a negative
+        // one; FormatException a string length of more than five bytes.
+        catch (Exception e) when (e is IOException or FormatException or System.Text.Json.JsonException)
         {
             throw new InvalidDataException($"Checkpoint '{path}' is damaged: {e.Message}", e);
         }

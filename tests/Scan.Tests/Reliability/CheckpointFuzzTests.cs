@@ -51,6 +51,23 @@ public sealed class CheckpointFuzzTests(ITestOutputHelper output) : IDisposable
         fuzzer.Finish();
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF })]
+    [InlineData(new byte[] { 0x40, 0x7B })]
+    public void A_stage_name_length_that_cannot_be_read_is_refused_naming_the_file(byte[] payload)
+    {
+        // A negative string length (-1), six continuation bytes, and 64 characters where 1 follows: BinaryReader
+        // throws IOException, FormatException and EndOfStreamException, all of which must read as a damaged file.
+        string path = _folder.File("checkpoint.scan");
+        File.WriteAllBytes(path, ScanFileLayout.Wrap(Kind, 1, payload));
+        using var model = Model();
+
+        var act = () => TrainingCheckpoint.TryLoad(path, ScanStage.Clustering, model, null);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"*{path}*damaged*");
+    }
+
     private static nn.Module<Tensor, Tensor> Model() =>
         nn.Sequential(("fc1", nn.Linear(4, 16)), ("bn", nn.BatchNorm1d(16)), ("fc2", nn.Linear(16, 3)));
 }
