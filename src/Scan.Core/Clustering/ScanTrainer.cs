@@ -168,9 +168,11 @@ public sealed class ScanTrainer
                 optimizer.zero_grad();
                 total.backward();
                 optimizer.step();
+                // The sum over heads is what is optimised; the report is per head (the mean), so that it reads on
+                // the same scale as its parts: loss = consistency - λ·entropy, whatever the number of heads.
                 return new Dictionary<string, double>
                 {
-                    ["loss"] = total.item<float>(),
+                    ["loss"] = total.item<float>() / results.Count,
                     ["consistency"] = results.Average(r => (double)r.Consistency.item<float>()),
                     ["entropy"] = results.Average(r => (double)r.Entropy.item<float>()),
                 };

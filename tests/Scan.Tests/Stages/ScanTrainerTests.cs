@@ -43,6 +43,9 @@ public class ScanTrainerTests
         model.SelectedHead.Should().Be(result.SelectedHead);
         foreach (var h in result.HeadLosses)
             h.Total.Should().BeApproximately(h.Consistency - 2 * h.Entropy, 1e-4);
+        // The epoch curves are per head, like their parts (three heads are optimised as one sum).
+        foreach (var epoch in result.History)
+            epoch.Metrics["loss"].Should().BeApproximately(epoch.Metrics["consistency"] - 2 * epoch.Metrics["entropy"], 1e-4);
 
         BruteForceAccuracy.Of(Predict(model, data), data.Labels!, 4).Should().BeGreaterThan(0.95);
     }
