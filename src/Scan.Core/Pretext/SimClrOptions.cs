@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Scan.Core.Training;
 
 namespace Scan.Core.Pretext;
 
@@ -43,6 +44,13 @@ public sealed class SimClrOptions : IValidatableObject
     /// <summary>Output size of the projection head.</summary>
     [Range(2, 4096, ErrorMessage = "ProjectionDim must be in [{1}, {2}].")]
     public int ProjectionDim { get; set; } = 128;
+
+    /// <summary>
+    /// The number format of the forward and backward passes: <see cref="TrainingPrecision.Float32"/> (the default) or
+    /// <see cref="TrainingPrecision.BFloat16"/> with float32 master weights, faster on CPUs with bfloat16 units.
+    /// </summary>
+    [EnumDataType(typeof(TrainingPrecision), ErrorMessage = "Precision must be Float32 or BFloat16.")]
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -60,6 +60,8 @@ public sealed class SimClrTrainer
     /// <exception cref="ArgumentException">The options were changed to an invalid value after construction, the
     /// dataset is smaller than one batch, its channels do not match the model, or it holds a NaN or infinite pixel.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
+    /// <exception cref="NotSupportedException"><see cref="SimClrOptions.Precision"/> is bfloat16 and the backbone is
+    /// not a <see cref="ResNetBackbone"/>.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public Task<SimClrResult> TrainAsync(ContrastiveModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -70,6 +72,8 @@ public sealed class SimClrTrainer
         OptionsValidation.ThrowIfInvalid(_options, "options");
         EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
         EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
+        if (_options.Precision == TrainingPrecision.BFloat16)
+            BFloat16Twin.ThrowIfUnsupported(model.Backbone);
 
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
     }
@@ -78,6 +82,9 @@ public sealed class SimClrTrainer
         IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
         model.to(_device);
+        // With bfloat16, forward and backward run on a bfloat16 copy; SGD, checkpoints and the caller see the model.
+        using var twin = _options.Precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _device) : null;
+        var compute = twin?.Model ?? model;
         using var source = new BatchSource(dataset, _device);
         using var loss = new NTXentLoss(_options.Temperature);
         using var optimizer = optim.SGD(model.parameters(), _options.LearningRate, momentum: _options.Momentum,
@@ -109,14 +116,19 @@ public sealed class SimClrTrainer
             var images = source.Get(epoch.BatchIndices(step));
             var view1 = _views.Apply(images, epoch.Generator);
             var view2 = _views.Apply(images, epoch.Generator);
-            // One forward pass over both views, as the authors do: BatchNorm sees all 2B views.
-            var projections = model.forward(cat(new[] { view1, view2 }, 0));   // shape: (2B, projection)
+            var views = cat(new[] { view1, view2 }, 0);
+            twin?.Pull();
+            // One forward pass over both views, as the authors do: BatchNorm sees all 2B views. The loss is float32.
+            var projections = compute.forward(twin is null ? views : views.to(ScalarType.BFloat16))
+                .to(ScalarType.Float32);                                            // shape: (2B, projection)
             var z = projections.chunk(2, 0);
             var value = loss.forward(z[0], z[1]);
 
             optimizer.zero_grad();
             value.backward();
+            twin?.PushGradients();
             optimizer.step();
+            twin?.PushBuffers();
             return new Dictionary<string, double> { ["loss"] = value.item<float>(), ["lr"] = lr };
         }, cancellationToken);
 
