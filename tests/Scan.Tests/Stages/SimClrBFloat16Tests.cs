@@ -8,27 +8,16 @@ namespace Scan.Tests.Stages;
 
 /// <summary>
 /// <see cref="TrainingPrecision.BFloat16"/> in <see cref="SimClrTrainer"/>: the caller's model stays float32 and
-/// receives the BatchNorm statistics, the gradients handed over are the bfloat16 pass's, training learns, reruns and
-/// resumed runs are bit-identical, and a backbone without a bfloat16 copy is refused before training.
+/// receives the BatchNorm statistics, the gradients handed over are the bfloat16 pass's, training learns, and a
+/// backbone without a bfloat16 copy is refused before training. Bit-identical resume of both precisions is tested in
+/// <see cref="SimClrTrainerTests"/>.
 /// </summary>
 [Collection(nameof(TrainingCollection))]
-public sealed class SimClrBFloat16Tests : IDisposable
+public sealed class SimClrBFloat16Tests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("scan-simclr-bf16-").FullName;
+    private static ContrastiveModel NewModel(long seed) => SimClrTrainerTests.NewModel(seed);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static ContrastiveModel NewModel(long seed)
-    {
-        random.manual_seed(seed);
-        return new ContrastiveModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), projectionDim: 16);
-    }
-
-    private static SimClrOptions Options(int epochs) => new()
-    {
-        Epochs = epochs, BatchSize = 32, LearningRate = 0.2, Temperature = 0.5, WarmupEpochs = 1,
-        Precision = TrainingPrecision.BFloat16,
-    };
+    private static SimClrOptions Options(int epochs) => SimClrTrainerTests.Options(epochs, TrainingPrecision.BFloat16);
 
     [Fact]
     public async Task Training_learns_and_leaves_a_float32_model_with_the_batchnorm_statistics_of_every_step()
@@ -85,31 +74,6 @@ public sealed class SimClrBFloat16Tests : IDisposable
         last.Should().BeLessThan(0.03, $"{names[^2]} is one bfloat16 matrix product from the loss");
         twin.Model.parameters().Should().AllSatisfy(p => (p.grad is null || p.grad.abs().sum().item<float>() == 0)
             .Should().BeTrue("the copy's gradients are cleared for the next step"));
-    }
-
-    [Fact]
-    public async Task An_interrupted_run_resumed_from_its_checkpoint_ends_with_identical_weights()
-    {
-        var data = new SyntheticImages(perClass: 16, classes: 4);
-        using var straight = NewModel(2);
-        await new SimClrTrainer(Options(4), new NoiseAugmentation(0.3), seed: 9)
-            .TrainAsync(straight, data, Path.Combine(_dir, "straight.ckpt"));
-
-        string checkpoint = Path.Combine(_dir, "resumed.ckpt");
-        using var cts = new CancellationTokenSource();
-        var probe = new EpochProbe { OnEpoch = p => { if (p.Epoch == 2) cts.Cancel(); } };
-        using (var interrupted = NewModel(2))
-        {
-            var act = () => new SimClrTrainer(Options(4), new NoiseAugmentation(0.3), seed: 9)
-                .TrainAsync(interrupted, data, checkpoint, probe, cts.Token);
-            await act.Should().ThrowAsync<OperationCanceledException>();
-        }
-
-        using var resumed = NewModel(77);
-        await new SimClrTrainer(Options(4), new NoiseAugmentation(0.3), seed: 9).TrainAsync(resumed, data, checkpoint);
-        var expected = straight.state_dict();
-        foreach (var (key, value) in resumed.state_dict())
-            value.allclose(expected[key], rtol: 0, atol: 0).Should().BeTrue($"{key} must match the uninterrupted bfloat16 run bit for bit");
     }
 
     [Fact]

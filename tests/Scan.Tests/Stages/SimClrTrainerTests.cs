@@ -13,15 +13,15 @@ public sealed class SimClrTrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static ContrastiveModel NewModel(long seed)
+    internal static ContrastiveModel NewModel(long seed)
     {
         random.manual_seed(seed);
         return new ContrastiveModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), projectionDim: 16);
     }
 
-    private static SimClrOptions Options(int epochs) => new()
+    internal static SimClrOptions Options(int epochs, TrainingPrecision precision = TrainingPrecision.Float32) => new()
     {
-        Epochs = epochs, BatchSize = 32, LearningRate = 0.2, Temperature = 0.5, WarmupEpochs = 1,
+        Epochs = epochs, BatchSize = 32, LearningRate = 0.2, Temperature = 0.5, WarmupEpochs = 1, Precision = precision,
     };
 
     [Fact]
@@ -36,12 +36,14 @@ public sealed class SimClrTrainerTests : IDisposable
         result.History[0].Metrics["lr"].Should().BeGreaterThan(result.History[^1].Metrics["lr"]);
     }
 
-    [Fact]
-    public async Task An_interrupted_run_resumed_from_its_checkpoint_ends_with_identical_weights()
+    [Theory]
+    [InlineData(TrainingPrecision.Float32)]
+    [InlineData(TrainingPrecision.BFloat16)]
+    public async Task An_interrupted_run_resumed_from_its_checkpoint_ends_with_identical_weights(TrainingPrecision precision)
     {
         var data = new SyntheticImages(perClass: 16, classes: 4);
         using var straight = NewModel(2);
-        await new SimClrTrainer(Options(4), new NoiseAugmentation(0.3), seed: 9)
+        await new SimClrTrainer(Options(4, precision), new NoiseAugmentation(0.3), seed: 9)
             .TrainAsync(straight, data, Path.Combine(_dir, "straight.ckpt"));
 
         string checkpoint = Path.Combine(_dir, "resumed.ckpt");
@@ -49,7 +51,7 @@ public sealed class SimClrTrainerTests : IDisposable
         var probe = new EpochProbe { OnEpoch = p => { if (p.Epoch == 2) cts.Cancel(); } };
         using (var interrupted = NewModel(2))
         {
-            var act = () => new SimClrTrainer(Options(4), new NoiseAugmentation(0.3), seed: 9)
+            var act = () => new SimClrTrainer(Options(4, precision), new NoiseAugmentation(0.3), seed: 9)
                 .TrainAsync(interrupted, data, checkpoint, probe, cts.Token);
             await act.Should().ThrowAsync<OperationCanceledException>();
         }
@@ -57,7 +59,7 @@ public sealed class SimClrTrainerTests : IDisposable
 
         // A new process would start from a fresh model: the checkpoint restores weights and optimizer state.
         using var resumed = NewModel(77);
-        var result = await new SimClrTrainer(Options(4), new NoiseAugmentation(0.3), seed: 9)
+        var result = await new SimClrTrainer(Options(4, precision), new NoiseAugmentation(0.3), seed: 9)
             .TrainAsync(resumed, data, checkpoint);
         result.History.Select(h => h.Epoch).Should().Equal(1, 2, 3, 4);
 
