@@ -6,7 +6,7 @@ namespace Scan.Core.Clustering;
 /// Settings of the SCAN clustering stage. Defaults are the SCAN authors' CIFAR-10 settings: entropy weight 5,
 /// Adam lr 1e-4 and weight decay 1e-4, batch 128, 50 epochs, the whole network updated.
 /// </summary>
-public sealed class ScanClusteringOptions
+public sealed class ScanClusteringOptions : IValidatableObject
 {
     /// <summary>Number of clusters C (the number of classes expected).</summary>
     [Range(2, 100_000, ErrorMessage = "Clusters must be in [{1}, {2}].")]
@@ -22,6 +22,19 @@ public sealed class ScanClusteringOptions
     /// </summary>
     [Range(0.0, 1000.0, ErrorMessage = "EntropyWeight must be in [{1}, {2}] (negative values reward collapse).")]
     public double EntropyWeight { get; set; } = 5.0;
+
+    /// <summary>
+    /// One λ per head, cycled when there are more heads than values (null: every head uses
+    /// <see cref="EntropyWeight"/>). Heads trained with a larger λ are more balanced and rarely collapse; heads with a
+    /// smaller λ follow the neighbours more closely. After training, heads are compared on one scale, the SCAN loss
+    /// with <see cref="EntropyWeight"/>, among those whose partition is not degenerate
+    /// (<see cref="HeadLoss.Degenerate"/>), so a spread of λ values is a remedy for data where one λ collapses.
+    /// </summary>
+    public double[]? EntropyWeights { get; set; }
+
+    /// <summary>The λ head <paramref name="head"/> trains with.</summary>
+    public double EntropyWeightOf(int head) =>
+        EntropyWeights is { Length: > 0 } weights ? weights[head % weights.Length] : EntropyWeight;
 
     /// <summary>Passes over the dataset.</summary>
     [Range(1, 100_000, ErrorMessage = "Epochs must be in [{1}, {2}].")]
@@ -51,4 +64,15 @@ public sealed class ScanClusteringOptions
     /// </summary>
     [Range(1, 1000, ErrorMessage = "FeatureCachePasses must be in [{1}, {2}].")]
     public int FeatureCachePasses { get; set; } = 5;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (EntropyWeights is not null && EntropyWeights.Any(w => !(w >= 0 && w <= 1000)))
+        {
+            yield return new ValidationResult(
+                $"EntropyWeights must each be in [0, 1000], found [{string.Join(", ", EntropyWeights)}].",
+                new[] { nameof(EntropyWeights) });
+        }
+    }
 }

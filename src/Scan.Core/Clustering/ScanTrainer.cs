@@ -110,7 +110,7 @@ public sealed class ScanTrainer
         model.to(_device);
         using var neighbors = CopyToCpuInt64(neighborIndices);
         using var source = new BatchSource(dataset, _device);
-        var scanLoss = new ScanLoss(_options.EntropyWeight);
+        var headLoss = Enumerable.Range(0, model.HeadCount).Select(h => new ScanLoss(_options.EntropyWeightOf(h))).ToArray();
         var parameters = _options.UpdateBackbone ? model.parameters() : model.HeadParameters();
         using var optimizer = optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
 
@@ -159,10 +159,9 @@ public sealed class ScanTrainer
                     neighborFeatures = cache.Features(epoch.Epoch, neighborIdx);
                 }
 
-                var heads = Enumerable.Range(0, model.HeadCount)
-                    .Select(h => (model.ForwardHead(h, anchorFeatures), model.ForwardHead(h, neighborFeatures)))
+                var results = Enumerable.Range(0, model.HeadCount)
+                    .Select(h => headLoss[h].Compute(model.ForwardHead(h, anchorFeatures), model.ForwardHead(h, neighborFeatures)))
                     .ToList();
-                var results = scanLoss.Compute(heads);
                 var total = stack(results.Select(r => r.Total).ToArray()).sum();
 
                 optimizer.zero_grad();
@@ -185,18 +184,34 @@ public sealed class ScanTrainer
                 model.Backbone.eval();
             });
 
-            var headLosses = EvaluateHeads(model, source, neighbors, scanLoss, cancellationToken);
-            int best = headLosses.OrderBy(h => h.Total).First().Head;
+            var headLosses = EvaluateHeads(model, source, neighbors, headLoss, cancellationToken);
+            int best = SelectHead(headLosses);
             model.SelectedHead = best;
             model.eval();
             _logger?.LogInformation("Clustering: head losses {Losses}; selected head {Head}",
-                string.Join(", ", headLosses.Select(h => h.Total.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))), best);
+                string.Join(", ", headLosses.Select(h => h.Comparable.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) +
+                                                       (h.Degenerate ? " (degenerate)" : ""))), best);
+            if (headLosses.All(h => h.Degenerate))
+                _logger?.LogWarning("Clustering: every head's partition is degenerate (an empty cluster or a cluster-size entropy below {Ratio}·ln K); the most balanced one is kept.", ClusterHealth.MinSizeEntropyRatio);
             return new ScanClusteringResult(history, headLosses, best);
         }
         finally
         {
             cache?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The label-free head choice: degenerate partitions are rejected first, then the lowest SCAN loss on the common
+    /// λ scale wins. The loss alone is blind to collapse: a head that puts almost everything in one confident cluster
+    /// can have the lowest consistency term. When every head is degenerate, the most balanced one is kept.
+    /// </summary>
+    internal static int SelectHead(IReadOnlyList<HeadLoss> heads)
+    {
+        var usable = heads.Where(h => !h.Degenerate).ToList();
+        return usable.Count > 0
+            ? usable.OrderBy(h => h.Comparable).ThenBy(h => h.Head).First().Head
+            : heads.OrderByDescending(h => h.SizeEntropy).ThenBy(h => h.Head).First().Head;
     }
 
     /// <summary>A CPU int64 copy the trainer owns (no intermediate tensor is left to the finaliser).</summary>
@@ -207,7 +222,7 @@ public sealed class ScanTrainer
     }
 
     /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images, every anchor with all its neighbours.</summary>
-    private List<HeadLoss> EvaluateHeads(ClusteringModel model, BatchSource source, Tensor neighbors, ScanLoss scanLoss,
+    private List<HeadLoss> EvaluateHeads(ClusteringModel model, BatchSource source, Tensor neighbors, ScanLoss[] headLoss,
         CancellationToken cancellationToken)
     {
         model.eval();
@@ -235,8 +250,21 @@ public sealed class ScanTrainer
             var all = cat(logits[h], 0);                                  // shape: (N, C)
             var anchors = all.repeat_interleave(k, dim: 0);                // shape: (N*K, C)
             var neighborLogits = all.index_select(0, neighbors.flatten()); // shape: (N*K, C)
-            var r = scanLoss.Compute(anchors, neighborLogits);
-            result.Add(new HeadLoss(h, r.Total.item<float>(), r.Consistency.item<float>(), r.Entropy.item<float>()));
+            var r = headLoss[h].Compute(anchors, neighborLogits);
+            var sizes = bincount(all.argmax(1), minlength: model.Clusters).data<long>().Select(v => (int)v).ToArray();
+            double consistency = r.Consistency.item<float>(), entropy = r.Entropy.item<float>();
+            result.Add(new HeadLoss(h, r.Total.item<float>(), consistency, entropy)
+            {
+                EntropyWeight = _options.EntropyWeightOf(h),
+                // The same float arithmetic as the loss itself when λ is the common one, so a run with one λ
+                // selects exactly the head it selected before heads could have their own λ.
+                Comparable = _options.EntropyWeightOf(h) == _options.EntropyWeight
+                    ? r.Total.item<float>()
+                    : (float)(consistency - _options.EntropyWeight * entropy),
+                ClusterSizes = sizes,
+                SizeEntropy = ClusterHealth.SizeEntropy(sizes),
+                Degenerate = ClusterHealth.IsDegenerate(sizes),
+            });
             foreach (var t in logits[h])
                 t.Dispose();
         }

@@ -10,6 +10,7 @@ using Scan.Core.Inference;
 using Scan.Core.IO;
 using Scan.Core.Mining;
 using Scan.Core.Models;
+using Scan.Core.Pipeline.Health;
 using Scan.Core.Pretext;
 using Scan.Core.Runtime;
 using Scan.Core.SelfLabeling;
@@ -137,7 +138,11 @@ public sealed class ScanPipeline
                 var result = await trainer.TrainAsync(contrastive, dataset, runs?.CheckpointPath(ScanStage.Pretext), progress, ct).ConfigureAwait(false);
                 if (runs is not null)
                     runs.SaveModule(runs.ContrastiveModelPath, "contrastive-model", contrastive);
-                var report = new StageReport { Stage = ScanStage.Pretext, Seconds = clock.Elapsed.TotalSeconds, History = result.History };
+                var report = new StageReport
+                {
+                    Stage = ScanStage.Pretext, Seconds = clock.Elapsed.TotalSeconds, History = result.History,
+                    Health = Logged(StageHealth.PretextLoss(result.History) is { } check ? new[] { check } : Array.Empty<HealthCheck>()),
+                };
                 runs?.WriteReport(report);
                 stages.Add(report);
             }
@@ -202,10 +207,16 @@ public sealed class ScanPipeline
             var figures = new Dictionary<string, double> { ["selectedHead"] = result.SelectedHead };
             foreach (var head in result.HeadLosses)
                 figures[$"head{head.Head}Loss"] = head.Total;
+            var kept = result.HeadLosses.First(h => h.Head == result.SelectedHead);
+            string? remedy = result.HeadLosses.Count > 1 && result.HeadLosses.Any(h => h.Degenerate)
+                ? $"{result.HeadLosses.Count(h => h.Degenerate)} of {result.HeadLosses.Count} heads were degenerate and were passed over" +
+                  (kept.Degenerate ? "; every head was, so the most balanced one is kept." : ".")
+                : null;
             var report = new StageReport
             {
                 Stage = ScanStage.Clustering, Seconds = clock.Elapsed.TotalSeconds, History = result.History,
                 Figures = figures, Evaluation = Evaluate(model, dataset),
+                Health = Logged(StageHealth.Partition(kept.ClusterSizes, remedy).ToList()),
             };
             runs?.WriteReport(report);
             stages.Add(report);
@@ -225,45 +236,67 @@ public sealed class ScanPipeline
             else
             {
                 var weak = AugmentationRecipes.Weak(normalization, o.Augmentation.Weak);
-                var labeler = new SelfLabeler(o.SelfLabeling, weak, strong, device, o.Seed, _logger);
-                // Self-labelling can pull every sample into the few clusters that were confident first. The
-                // spread of the predicted clusters (entropy of their sizes) needs no labels: when it falls by more
-                // than a tenth of its maximum, ln C, the clustering model is restored and the report says so.
-                double spreadBefore = ClusterSpread(model.Predict(dataset).Clusters, o.Clustering.Clusters);
-                using var snapshot = new MemoryStream();
-                using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
-                    model.Network.save(writer);
-                var result = await labeler.TrainAsync(model.Network, dataset, runs?.CheckpointPath(ScanStage.SelfLabeling), progress, ct).ConfigureAwait(false);
-                var after = model.Predict(dataset);
-                double spreadAfter = ClusterSpread(after.Clusters, o.Clustering.Clusters);
-                bool reverted = spreadAfter < spreadBefore - 0.1 * Math.Log(o.Clustering.Clusters);
-                var trainedEvaluation = dataset.Labels is null ? null : ClusteringMetrics.Evaluate(after.Clusters, dataset.Labels, o.Clustering.Clusters);
-                if (reverted)
+                var before = model.Predict(dataset);
+                int confident = before.Confidences.Count(c => c > o.SelfLabeling.ConfidenceThreshold);
+                var confidentCheck = Logged(new[] { StageHealth.Confident(confident, o.Clustering.Clusters, o.SelfLabeling.ConfidenceThreshold) });
+                if (confidentCheck[0].Fired)
                 {
-                    _logger?.LogWarning("Self-labelling collapsed the clusters (size entropy {Before:F3} -> {After:F3}); the clustering model is kept.", spreadBefore, spreadAfter);
-                    snapshot.Position = 0;
-                    using var reader = new BinaryReader(snapshot, System.Text.Encoding.UTF8, leaveOpen: true);
-                    model.Network.load(reader, strict: true);
+                    // Nothing to learn from: training on an (almost) empty target set only moves the weights by
+                    // weight decay and momentum. The clustering model is kept, and the report says why.
+                    if (runs is not null)
+                        model.Save(runs.ModelPath(ScanStage.SelfLabeling));
+                    var skipped = new StageReport
+                    {
+                        Stage = ScanStage.SelfLabeling, Seconds = clock.Elapsed.TotalSeconds,
+                        Figures = new Dictionary<string, double> { ["confidentBefore"] = confident, ["skipped"] = 1 },
+                        Health = confidentCheck,
+                    };
+                    runs?.WriteReport(skipped);
+                    stages.Add(skipped);
                 }
-                if (runs is not null)
-                    model.Save(runs.ModelPath(ScanStage.SelfLabeling));
-                var figures = new Dictionary<string, double>
+                else
                 {
-                    ["confidentLastEpoch"] = result.ConfidentPerEpoch.LastOrDefault(),
-                    ["clusterSpreadBefore"] = spreadBefore,
-                    ["clusterSpreadAfter"] = spreadAfter,
-                    ["reverted"] = reverted ? 1 : 0,
-                };
-                if (reverted && trainedEvaluation is not null)
-                    figures["accuracyBeforeRevert"] = trainedEvaluation.Accuracy;
-                var report = new StageReport
-                {
-                    Stage = ScanStage.SelfLabeling, Seconds = clock.Elapsed.TotalSeconds, History = result.History,
-                    Figures = figures,
-                    Evaluation = reverted ? Evaluate(model, dataset) : trainedEvaluation,
-                };
-                runs?.WriteReport(report);
-                stages.Add(report);
+                    var labeler = new SelfLabeler(o.SelfLabeling, weak, strong, device, o.Seed, _logger);
+                    // Self-labelling can pull every sample into the few clusters that were confident first. The
+                    // spread of the predicted clusters (entropy of their sizes) needs no labels: when it falls by more
+                    // than a tenth of its maximum, ln C, the clustering model is restored and the report says so.
+                    double spreadBefore = ClusterSpread(before.Clusters, o.Clustering.Clusters);
+                    using var snapshot = new MemoryStream();
+                    using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
+                        model.Network.save(writer);
+                    var result = await labeler.TrainAsync(model.Network, dataset, runs?.CheckpointPath(ScanStage.SelfLabeling), progress, ct).ConfigureAwait(false);
+                    var after = model.Predict(dataset);
+                    double spreadAfter = ClusterSpread(after.Clusters, o.Clustering.Clusters);
+                    bool reverted = spreadAfter < spreadBefore - 0.1 * Math.Log(o.Clustering.Clusters);
+                    var trainedEvaluation = dataset.Labels is null ? null : ClusteringMetrics.Evaluate(after.Clusters, dataset.Labels, o.Clustering.Clusters);
+                    if (reverted)
+                    {
+                        _logger?.LogWarning("Self-labelling collapsed the clusters (size entropy {Before:F3} -> {After:F3}); the clustering model is kept.", spreadBefore, spreadAfter);
+                        snapshot.Position = 0;
+                        using var reader = new BinaryReader(snapshot, System.Text.Encoding.UTF8, leaveOpen: true);
+                        model.Network.load(reader, strict: true);
+                    }
+                    if (runs is not null)
+                        model.Save(runs.ModelPath(ScanStage.SelfLabeling));
+                    var figures = new Dictionary<string, double>
+                    {
+                        ["confidentLastEpoch"] = result.ConfidentPerEpoch.LastOrDefault(),
+                        ["clusterSpreadBefore"] = spreadBefore,
+                        ["clusterSpreadAfter"] = spreadAfter,
+                        ["reverted"] = reverted ? 1 : 0,
+                    };
+                    if (reverted && trainedEvaluation is not null)
+                        figures["accuracyBeforeRevert"] = trainedEvaluation.Accuracy;
+                    var report = new StageReport
+                    {
+                        Stage = ScanStage.SelfLabeling, Seconds = clock.Elapsed.TotalSeconds, History = result.History,
+                        Figures = figures,
+                        Evaluation = reverted ? Evaluate(model, dataset) : trainedEvaluation,
+                        Health = confidentCheck,
+                    };
+                    runs?.WriteReport(report);
+    stages.Add(report);
+                }
             }
         }
 
@@ -278,13 +311,25 @@ public sealed class ScanPipeline
             model = named;
         }
         var prototypes = ClusterPrototypes.MostConfident(predictions.Clusters, predictions.Confidences, 10, o.Clustering.Clusters);
-        stages.Add(new StageReport { Stage = ScanStage.Evaluation, Seconds = clock.Elapsed.TotalSeconds, Evaluation = evaluation });
+        stages.Add(new StageReport
+        {
+            Stage = ScanStage.Evaluation, Seconds = clock.Elapsed.TotalSeconds, Evaluation = evaluation,
+            Health = Logged(StageHealth.Partition(ClusterHealth.Sizes(predictions.Clusters, o.Clustering.Clusters), null).ToList()),
+        });
         if (runs is not null)
         {
             model.Save(runs.FinalModelPath);
             runs.WriteMetrics(stages, evaluation);
         }
         return new ScanResult(model, predictions, stages, evaluation, prototypes);
+    }
+
+    /// <summary>Writes every check that fired to the logger, as a warning, and hands the checks back.</summary>
+    private IReadOnlyList<HealthCheck> Logged(IReadOnlyList<HealthCheck> checks)
+    {
+        foreach (var check in checks.Where(c => c.Fired))
+            _logger?.LogWarning("Health check {Check}", check.ToString());
+        return checks;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Scan.Core.Evaluation;
 using Scan.Core.Inference;
+using Scan.Core.Pipeline.Health;
 
 namespace Scan.Core.Pipeline;
 
@@ -33,6 +34,22 @@ public sealed class ScanResult : IDisposable
 
     /// <summary>One report per stage, in order.</summary>
     public IReadOnlyList<StageReport> Stages { get; }
+
+    /// <summary>Every stage's label-free health checks, in stage order.</summary>
+    public IReadOnlyList<HealthCheck> Health => Stages.SelectMany(s => s.Health).ToList();
+
+    /// <summary>
+    /// True when the final partition is still degenerate after the pipeline's remedies (an empty cluster, or a
+    /// cluster-size entropy far below ln K), or the pretext features failed the neighbour-agreement check. Read
+    /// <see cref="Health"/> for which check failed and why; such a result should not be trusted.
+    /// </summary>
+    public bool IsDegenerate => Health.Any(h => h.Status == HealthStatus.Failed &&
+        h.Kind == HealthCheckKind.NeighborAgreement) || FinalPartitionFailed;
+
+    private bool FinalPartitionFailed =>
+        Stages.LastOrDefault(s => s.Health.Any(h => h.Kind == HealthCheckKind.ClusterSizes)) is { } last &&
+        last.Health.Any(h => h.Status == HealthStatus.Failed &&
+                             h.Kind is HealthCheckKind.ClusterSizes or HealthCheckKind.ClusterSizeEntropy);
 
     /// <summary>Metrics of the final assignments against the dataset labels, when it has labels.</summary>
     public ClusteringReport? Evaluation { get; }

@@ -22,6 +22,9 @@ public sealed record StageReport
     /// <summary>Headline figures, e.g. "neighborPurity", "knnAccuracy", "selectedHead", "confident".</summary>
     public IReadOnlyDictionary<string, double> Figures { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>The label-free checks made at the end of the stage (see <see cref="Health.HealthCheck"/>).</summary>
+    public IReadOnlyList<Health.HealthCheck> Health { get; init; } = Array.Empty<Health.HealthCheck>();
+
     /// <summary>Clustering metrics at the end of the stage, when labels exist and the stage assigns clusters.</summary>
     public ClusteringReport? Evaluation { get; init; }
 }

@@ -1,0 +1,142 @@
+using Scan.Core.Clustering;
+using Scan.Core.Models;
+using Scan.Core.Pipeline;
+using Scan.Core.Pipeline.Health;
+using Scan.Core.Training;
+using Scan.Tests.Stages;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Scan.Tests.Health;
+
+/// <summary>Each label-free health check fires on a constructed degenerate case, and its remedy applies.</summary>
+[Collection(nameof(TrainingCollection))]
+public sealed class HealthCheckTests
+{
+    private static ScanPipelineBuilder Tiny() => ScanPipeline.Create()
+        .WithBackbone(BackboneArchitecture.SmallResNet, width: 16, stem: ResNetStem.Cifar)
+        .Configure(o =>
+        {
+            o.Augmentation.Strong = new Augment.Recipes.StrongViewOptions { CropPadding = 1, CutoutSize = 4 };
+            o.Augmentation.Weak = new Augment.Recipes.WeakViewOptions { CropPadding = 1 };
+        })
+        .WithPretext(o => { o.Epochs = 2; o.BatchSize = 32; o.ProjectionDim = 16; })
+        .WithNeighbors(5)
+        .WithClustering(o => { o.Clusters = 4; o.Heads = 2; o.Epochs = 10; o.BatchSize = 32; o.UpdateBackbone = false; o.FeatureCachePasses = 2; o.LearningRate = 1e-2; })
+        .WithSelfLabeling(o => { o.Epochs = 1; o.BatchSize = 32; o.ConfidenceThreshold = 0.5; o.FreezeBatchNorm = true; })
+        .WithSeed(7);
+
+    private static HeadLoss Head(int head, double comparable, params int[] sizes) =>
+        new(head, comparable, 0, 0)
+        {
+            Comparable = comparable, ClusterSizes = sizes, SizeEntropy = ClusterHealth.SizeEntropy(sizes),
+            Degenerate = ClusterHealth.IsDegenerate(sizes),
+        };
+
+    [Fact]
+    public void A_degenerate_head_with_the_lowest_loss_loses_to_a_non_degenerate_head()
+    {
+        var collapsed = Head(0, -5.0, 97, 1, 1, 1);       // lowest loss, one cluster holds almost everything
+        var empty = Head(1, -4.0, 50, 50, 0, 0);          // an empty cluster
+        var balanced = Head(2, -1.0, 25, 24, 26, 25);
+        var worse = Head(3, -0.5, 30, 20, 25, 25);
+        collapsed.Degenerate.Should().BeTrue();
+        empty.Degenerate.Should().BeTrue();
+        balanced.Degenerate.Should().BeFalse();
+
+        ScanTrainer.SelectHead(new[] { collapsed, empty, balanced, worse }).Should().Be(2);
+        // With every head degenerate the most balanced is kept, not the lowest loss.
+        ScanTrainer.SelectHead(new[] { collapsed, empty }).Should().Be(1);
+    }
+
+    [Fact]
+    public void The_degenerate_rule_admits_a_ten_to_one_imbalance_and_rejects_a_collapse()
+    {
+        // 10 clusters, one ten times as large as the others: a real imbalance, not a collapse.
+        ClusterHealth.IsDegenerate(new[] { 1000, 100, 100, 100, 100, 100, 100, 100, 100, 100 }).Should().BeFalse();
+        // Three clusters hold almost everything.
+        ClusterHealth.IsDegenerate(new[] { 600, 600, 600, 3, 3, 3, 3, 3, 3, 3 }).Should().BeTrue();
+        ClusterHealth.SizeEntropy(new[] { 5, 5, 5, 5 }).Should().BeApproximately(Math.Log(4), 1e-12);
+    }
+
+    [Fact]
+    public void Partition_checks_fire_on_an_empty_cluster_and_on_a_low_size_entropy_and_pass_a_balanced_one()
+    {
+        var bad = StageHealth.Partition(new[] { 97, 3, 0, 0 }, "remedy").ToList();
+        bad.Should().Contain(c => c.Kind == HealthCheckKind.ClusterSizes && c.Status == HealthStatus.Failed && c.Remedy == "remedy");
+        bad.Should().Contain(c => c.Kind == HealthCheckKind.ClusterSizeEntropy && c.Status == HealthStatus.Failed);
+        StageHealth.Partition(new[] { 25, 25, 25, 25 }, "remedy").Should().OnlyContain(c => c.Status == HealthStatus.Passed && c.Remedy == null);
+    }
+
+    [Fact]
+    public void A_pretext_loss_that_does_not_fall_warns()
+    {
+        EpochRecord R(int e, double loss) => new(e, new Dictionary<string, double> { ["loss"] = loss }, 1, 1);
+        StageHealth.PretextLoss(new[] { R(1, 6.2), R(2, 6.0), R(3, 5.9) })!.Status.Should().Be(HealthStatus.Warning);
+        StageHealth.PretextLoss(new[] { R(1, 6.2), R(2, 4.0), R(3, 3.1) })!.Status.Should().Be(HealthStatus.Passed);
+    }
+
+    [Fact]
+    public async Task A_threshold_no_sample_passes_skips_self_labelling_and_keeps_the_clustering_model()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        // Heads that barely moved from their random start: no float32 probability passes 0.999999999.
+        using var result = await Tiny()
+            .WithClustering(o => { o.Clusters = 4; o.Heads = 2; o.Epochs = 1; o.BatchSize = 32; o.UpdateBackbone = false; o.FeatureCachePasses = 1; o.LearningRate = 1e-9; })
+            .WithSelfLabeling(o => { o.Epochs = 1; o.BatchSize = 32; o.ConfidenceThreshold = 0.999999999; })
+            .Build().RunAsync(data);
+
+        var selfLabel = result.Stages.Single(s => s.Stage == ScanStage.SelfLabeling);
+        selfLabel.History.Should().BeEmpty("the stage must not train on an empty target set; figures: " +
+            string.Join(", ", selfLabel.Figures.Select(f => $"{f.Key}={f.Value}")) + "; max confidence " + result.Confidences.Max());
+        selfLabel.Figures["skipped"].Should().Be(1);
+        selfLabel.Health.Should().ContainSingle(c => c.Kind == HealthCheckKind.ConfidentSamples && c.Fired && c.Remedy != null);
+        // The kept model is the clustering model: its predictions equal the clustering stage's.
+        var clustering = result.Stages.Single(s => s.Stage == ScanStage.Clustering);
+        result.Evaluation!.Accuracy.Should().Be(clustering.Evaluation!.Accuracy);
+    }
+
+    [Fact]
+    public async Task A_backbone_that_maps_every_image_to_one_point_is_reported_degenerate()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        using var result = await Tiny().WithPretrainedBackbone(() => new ConstantBackbone()).Build().RunAsync(data);
+
+        result.IsDegenerate.Should().BeTrue();
+        var failed = result.Health.Where(c => c.Status == HealthStatus.Failed).Select(c => c.Kind).ToList();
+        failed.Should().IntersectWith(new[] { HealthCheckKind.ClusterSizes, HealthCheckKind.ClusterSizeEntropy, HealthCheckKind.NeighborAgreement });
+    }
+
+    [Fact]
+    public async Task A_dataset_of_40_images_runs_and_reports_its_health()
+    {
+        var data = new SyntheticImages(perClass: 10, classes: 4);
+        using var result = await Tiny()
+            .WithPretext(o => { o.Epochs = 2; o.BatchSize = 16; o.ProjectionDim = 16; })
+            .WithClustering(o => { o.Clusters = 4; o.Heads = 3; o.EntropyWeights = new[] { 2.0, 5.0, 10.0 }; o.Epochs = 10; o.BatchSize = 16; o.UpdateBackbone = false; o.FeatureCachePasses = 2; o.LearningRate = 1e-2; })
+            .WithSelfLabeling(o => { o.Epochs = 1; o.BatchSize = 16; o.ConfidenceThreshold = 0.5; })
+            .Build().RunAsync(data);
+
+        result.Assignments.Should().HaveCount(40);
+        result.Stages.Single(s => s.Stage == ScanStage.Clustering).Health.Should().Contain(c => c.Kind == HealthCheckKind.ClusterSizeEntropy);
+        result.Stages.Single(s => s.Stage == ScanStage.Evaluation).Health.Should().HaveCount(2);
+    }
+
+    /// <summary>Features that ignore the image: every input maps to the same vector.</summary>
+    private sealed class ConstantBackbone : Backbone
+    {
+        private readonly TorchSharp.Modules.Parameter _bias;
+
+        public ConstantBackbone() : base(nameof(ConstantBackbone))
+        {
+            _bias = new TorchSharp.Modules.Parameter(ones(8));
+            register_parameter("bias", _bias);
+        }
+
+        public override int InputChannels => 1;
+
+        public override int FeatureDim => 8;
+
+        public override Tensor forward(Tensor input) => (input.sum(new long[] { 1, 2, 3 }, keepdim: false).unsqueeze(1) * 0 + _bias).contiguous();
+    }
+}
