@@ -10,7 +10,9 @@ namespace Scan.Augment.Imaging;
 /// </summary>
 /// <remarks>
 /// Alpha is dropped without compositing (the colour channels are kept as stored, un-premultiplied), as Pillow's
-/// <c>convert("RGB")</c> does. EXIF orientation is not applied (nor is it by torchvision's image folders). Resizing
+/// <c>convert("RGB")</c> does. The EXIF orientation (<see cref="SKCodec.EncodedOrigin"/>) is applied, so a photo taken
+/// in portrait comes out upright (torchvision's image folders do not apply it; phones store most photos rotated, and
+/// a model should not have to learn sideways copies of every class). Resizing
 /// stretches to exactly the requested size (no aspect-preserving crop) with bilinear filtering over mipmaps, so large
 /// downscales are anti-aliased; values differ slightly from Pillow's resampling.
 /// </remarks>
@@ -199,7 +201,42 @@ public static class ImageDecoder
                 $"Cannot decode '{source}': the {codec.EncodedFormat} data of a {info.Width}x{info.Height} image is incomplete or corrupt (SkiaSharp: {result}).");
         }
 
-        return bitmap;
+        return Orient(bitmap, codec.EncodedOrigin);
+    }
+
+    /// <summary>
+    /// Applies an EXIF orientation: returns <paramref name="bitmap"/> itself for <see cref="SKEncodedOrigin.TopLeft"/>,
+    /// otherwise an upright copy (disposing the original).
+    /// </summary>
+    private static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft or < SKEncodedOrigin.TopLeft or > SKEncodedOrigin.LeftBottom)
+            return bitmap;
+        int w = bitmap.Width, h = bitmap.Height;
+        bool swap = origin >= SKEncodedOrigin.LeftTop;
+        int outW = swap ? h : w, outH = swap ? w : h;
+        var oriented = new SKBitmap(new SKImageInfo(outW, outH, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(bitmap.GetPixelSpan());
+        var target = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(oriented.GetPixelSpan());
+        for (int y = 0; y < outH; y++)
+        for (int x = 0; x < outW; x++)
+        {
+            // The stored pixel that shows at (x, y) once upright.
+            var (sx, sy) = origin switch
+            {
+                SKEncodedOrigin.TopRight => (w - 1 - x, y), // mirrored horizontally
+                SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y), // rotated 180
+                SKEncodedOrigin.BottomLeft => (x, h - 1 - y), // mirrored vertically
+                SKEncodedOrigin.LeftTop => (y, x), // transposed
+                SKEncodedOrigin.RightTop => (y, h - 1 - x), // to be rotated 90 degrees clockwise
+                SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x), // transversed
+                _ => (w - 1 - y, x), // LeftBottom: to be rotated 90 degrees counter-clockwise
+            };
+            target[y * outW + x] = source[sy * w + sx];
+        }
+
+        bitmap.Dispose();
+        return oriented;
     }
 
     /// <summary>Returns a resized copy, or null when the bitmap already has the requested size.</summary>
