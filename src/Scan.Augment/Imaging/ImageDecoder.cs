@@ -155,7 +155,7 @@ public static class ImageDecoder
         int expected = checked(mode.Channels() * height * width);
         if (destination.Length != expected)
             throw new ArgumentException($"Destination holds {destination.Length} bytes; expected {expected} ({mode.Channels()}x{height}x{width}).", nameof(destination));
-        using var bitmap = DecodeBitmap(ReadFile(path), path);
+        using var bitmap = DecodeBitmap(ReadFile(path), path, height, width);
         using var resized = Resize(bitmap, height, width);
         PlanarPixels.Write(resized ?? bitmap, mode, destination);
     }
@@ -169,8 +169,13 @@ public static class ImageDecoder
         return bytes.to_type(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Decodes the first frame to un-premultiplied RGBA at the image's own size.</summary>
-    private static SKBitmap DecodeBitmap(byte[] encoded, string source)
+    /// <summary>
+    /// Decodes the first frame to un-premultiplied RGBA, upright, at the image's own size or, given a target size, at
+    /// the smallest size the codec can decode directly that still covers the target (JPEG decodes at n/8 of its size
+    /// in the IDCT, so a 12-megapixel photo headed for 32x32 costs 1/64 of the memory and most of the time; other
+    /// formats decode at full size and are resized afterwards).
+    /// </summary>
+    private static SKBitmap DecodeBitmap(byte[] encoded, string source, int targetHeight = 0, int targetWidth = 0)
     {
         // A native memory stream, which the codec owns: with a managed Stream, SkiaSharp reads through callbacks that
         // throw for a read or skip past int.MaxValue bytes, which a damaged header requests (a BMP pixel-data offset
@@ -188,6 +193,22 @@ public static class ImageDecoder
             throw new InvalidDataException(
                 $"Cannot decode '{source}': its {codec.EncodedFormat} header declares a {width}x{height} image, {pixels} pixels, more than " +
                 $"ImageDecoder.MaxPixels ({MaxPixels}); the header is damaged or the file is a decompression bomb. Raise ImageDecoder.MaxPixels to decode it.");
+
+        if (targetHeight > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+        {
+            // The target is upright; the codec's sizes are as stored.
+            bool swap = codec.EncodedOrigin >= SKEncodedOrigin.LeftTop && codec.EncodedOrigin <= SKEncodedOrigin.LeftBottom;
+            int storedHeight = swap ? targetWidth : targetHeight, storedWidth = swap ? targetHeight : targetWidth;
+            for (int eighths = 1; eighths < 8; eighths++)
+            {
+                var scaled = codec.GetScaledDimensions(eighths / 8f);
+                if (scaled.Width >= storedWidth && scaled.Height >= storedHeight && scaled.Width <= width && scaled.Height <= height)
+                {
+                    (width, height) = (scaled.Width, scaled.Height);
+                    break;
+                }
+            }
+        }
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);

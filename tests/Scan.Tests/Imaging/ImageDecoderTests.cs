@@ -244,4 +244,21 @@ public class ImageDecoderTests : IDisposable
         top.item<float>().Should().BeLessThan(0.05f);
         bottom.item<float>().Should().BeGreaterThan(0.95f);
     }
+
+    [Fact]
+    public void A_large_jpeg_decoded_small_matches_the_full_size_decode_resized()
+    {
+        // 256x128 halves (white | black) decoded to 16x8 at reduced JPEG scale: still white left, black right.
+        var jpeg = Encode(SKEncodedImageFormat.Jpeg, 256, 128, (x, _) => x < 128 ? ((byte)255, (byte)255, (byte)255) : ((byte)0, (byte)0, (byte)0));
+        string path = Write("big.jpg", jpeg);
+
+        var pixels = ImageDecoder.DecodePixels(path, 8, 16, ColorMode.Grayscale);
+
+        pixels.Length.Should().Be(128);
+        for (int y = 0; y < 8; y++)
+        {
+            pixels[y * 16 + 2].Should().BeGreaterThan(240);
+            pixels[y * 16 + 13].Should().BeLessThan(15);
+        }
+    }
 }
