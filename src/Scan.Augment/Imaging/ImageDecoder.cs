@@ -10,7 +10,9 @@ namespace Scan.Augment.Imaging;
 /// </summary>
 /// <remarks>
 /// Alpha is dropped without compositing (the colour channels are kept as stored, un-premultiplied), as Pillow's
-/// <c>convert("RGB")</c> does. EXIF orientation is not applied (nor is it by torchvision's image folders). Resizing
+/// <c>convert("RGB")</c> does. The EXIF orientation (<see cref="SKCodec.EncodedOrigin"/>) is applied, so a photo taken
+/// in portrait comes out upright (torchvision's image folders do not apply it; phones store most photos rotated, and
+/// a model should not have to learn sideways copies of every class). Resizing
 /// stretches to exactly the requested size (no aspect-preserving crop) with bilinear filtering over mipmaps, so large
 /// downscales are anti-aliased; values differ slightly from Pillow's resampling.
 /// </remarks>
@@ -153,7 +155,7 @@ public static class ImageDecoder
         int expected = checked(mode.Channels() * height * width);
         if (destination.Length != expected)
             throw new ArgumentException($"Destination holds {destination.Length} bytes; expected {expected} ({mode.Channels()}x{height}x{width}).", nameof(destination));
-        using var bitmap = DecodeBitmap(ReadFile(path), path);
+        using var bitmap = DecodeBitmap(ReadFile(path), path, height, width);
         using var resized = Resize(bitmap, height, width);
         PlanarPixels.Write(resized ?? bitmap, mode, destination);
     }
@@ -167,8 +169,13 @@ public static class ImageDecoder
         return bytes.to_type(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Decodes the first frame to un-premultiplied RGBA at the image's own size.</summary>
-    private static SKBitmap DecodeBitmap(byte[] encoded, string source)
+    /// <summary>
+    /// Decodes the first frame to un-premultiplied RGBA, upright, at the image's own size or, given a target size, at
+    /// the smallest size the codec can decode directly that still covers the target (JPEG decodes at n/8 of its size
+    /// in the IDCT, so a 12-megapixel photo headed for 32x32 costs 1/64 of the memory and most of the time; other
+    /// formats decode at full size and are resized afterwards).
+    /// </summary>
+    private static SKBitmap DecodeBitmap(byte[] encoded, string source, int targetHeight = 0, int targetWidth = 0)
     {
         // A native memory stream, which the codec owns: with a managed Stream, SkiaSharp reads through callbacks that
         // throw for a read or skip past int.MaxValue bytes, which a damaged header requests (a BMP pixel-data offset
@@ -187,6 +194,22 @@ public static class ImageDecoder
                 $"Cannot decode '{source}': its {codec.EncodedFormat} header declares a {width}x{height} image, {pixels} pixels, more than " +
                 $"ImageDecoder.MaxPixels ({MaxPixels}); the header is damaged or the file is a decompression bomb. Raise ImageDecoder.MaxPixels to decode it.");
 
+        if (targetHeight > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+        {
+            // The target is upright; the codec's sizes are as stored.
+            bool swap = codec.EncodedOrigin >= SKEncodedOrigin.LeftTop && codec.EncodedOrigin <= SKEncodedOrigin.LeftBottom;
+            int storedHeight = swap ? targetWidth : targetHeight, storedWidth = swap ? targetHeight : targetWidth;
+            for (int eighths = 1; eighths < 8; eighths++)
+            {
+                var scaled = codec.GetScaledDimensions(eighths / 8f);
+                if (scaled.Width >= storedWidth && scaled.Height >= storedHeight && scaled.Width <= width && scaled.Height <= height)
+                {
+                    (width, height) = (scaled.Width, scaled.Height);
+                    break;
+                }
+            }
+        }
+
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         // Frame 0 is the default: a GIF decodes to its first frame.
@@ -199,7 +222,42 @@ public static class ImageDecoder
                 $"Cannot decode '{source}': the {codec.EncodedFormat} data of a {info.Width}x{info.Height} image is incomplete or corrupt (SkiaSharp: {result}).");
         }
 
-        return bitmap;
+        return Orient(bitmap, codec.EncodedOrigin);
+    }
+
+    /// <summary>
+    /// Applies an EXIF orientation: returns <paramref name="bitmap"/> itself for <see cref="SKEncodedOrigin.TopLeft"/>,
+    /// otherwise an upright copy (disposing the original).
+    /// </summary>
+    private static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft or < SKEncodedOrigin.TopLeft or > SKEncodedOrigin.LeftBottom)
+            return bitmap;
+        int w = bitmap.Width, h = bitmap.Height;
+        bool swap = origin >= SKEncodedOrigin.LeftTop;
+        int outW = swap ? h : w, outH = swap ? w : h;
+        var oriented = new SKBitmap(new SKImageInfo(outW, outH, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(bitmap.GetPixelSpan());
+        var target = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(oriented.GetPixelSpan());
+        for (int y = 0; y < outH; y++)
+        for (int x = 0; x < outW; x++)
+        {
+            // The stored pixel that shows at (x, y) once upright.
+            var (sx, sy) = origin switch
+            {
+                SKEncodedOrigin.TopRight => (w - 1 - x, y), // mirrored horizontally
+                SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y), // rotated 180
+                SKEncodedOrigin.BottomLeft => (x, h - 1 - y), // mirrored vertically
+                SKEncodedOrigin.LeftTop => (y, x), // transposed
+                SKEncodedOrigin.RightTop => (y, h - 1 - x), // to be rotated 90 degrees clockwise
+                SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x), // transversed
+                _ => (w - 1 - y, x), // LeftBottom: to be rotated 90 degrees counter-clockwise
+            };
+            target[y * outW + x] = source[sy * w + sx];
+        }
+
+        bitmap.Dispose();
+        return oriented;
     }
 
     /// <summary>Returns a resized copy, or null when the bitmap already has the requested size.</summary>

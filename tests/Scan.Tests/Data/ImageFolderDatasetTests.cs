@@ -164,4 +164,42 @@ public class ImageFolderDatasetTests : IDisposable
 
         load.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*Height must be at least 1*");
     }
+
+    [Fact]
+    public void A_folder_link_loop_does_not_recurse_endlessly_and_folder_links_are_not_followed()
+    {
+        if (OperatingSystem.IsWindows())
+            return; // creating links needs privileges there
+        WriteImage("cat/a.png", 1);
+        WriteImage("dog/b.png", 2);
+        Directory.CreateSymbolicLink(_folder.File("cat/loop"), _folder.File("cat")); // cat/loop -> cat
+        Directory.CreateSymbolicLink(_folder.File("dog/cats"), Path.Combine(_folder.Path, "cat")); // into a sibling
+        Directory.CreateSymbolicLink(_folder.File("bird"), Path.Combine(_folder.Path, "dog")); // a linked class folder
+
+        using var dataset = ImageFolderDataset.Load(_folder.Path, Size4);
+
+        dataset.ClassNames.Should().Equal("cat", "dog");
+        dataset.Files.Select(f => Path.GetRelativePath(_folder.Path, f).Replace('\\', '/'))
+            .Should().Equal("cat/a.png", "dog/b.png");
+        dataset.Labels.Should().Equal(0, 1);
+    }
+
+    [Fact]
+    public void File_links_are_followed_unless_they_point_inside_the_folder()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        using var outside = new TempFolder();
+        File.WriteAllBytes(outside.File("far.png"), Encode(SKEncodedImageFormat.Png, 4, 4, (_, _) => Colour(3)));
+        WriteImage("a.png", 1);
+        File.CreateSymbolicLink(_folder.File("b.png"), _folder.File("a.png")); // duplicate of a.png: left out
+        File.CreateSymbolicLink(_folder.File("c.png"), outside.File("far.png")); // followed
+        File.CreateSymbolicLink(_folder.File("d.png"), Path.Combine(outside.Path, "missing.png")); // broken: ignored
+
+        using var dataset = ImageFolderDataset.Load(_folder.Path, Size4);
+        using var bytes = dataset.GetBytes([0, 1]);
+
+        dataset.Files.Select(Path.GetFileName).Should().Equal("a.png", "c.png");
+        bytes.data<byte>().ToArray().Should().Equal(FlatPlanar(1).Concat(FlatPlanar(3)));
+    }
 }

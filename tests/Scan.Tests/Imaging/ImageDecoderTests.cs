@@ -194,4 +194,71 @@ public class ImageDecoderTests : IDisposable
 
         decode.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("height");
     }
+
+    /// <summary>Inserts an APP1 EXIF segment declaring <paramref name="orientation"/> right after the JPEG's SOI marker.</summary>
+    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        byte[] tiff =
+        [
+            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD at offset 8
+            0, 1, // one entry
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, (byte)(orientation >> 8), (byte)orientation, 0, 0, // Orientation, SHORT, 1 value
+            0, 0, 0, 0, // no next IFD
+        ];
+        byte[] exif = [.. "Exif\0\0"u8, .. tiff];
+        int length = exif.Length + 2;
+        byte[] segment = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif];
+        jpeg[0].Should().Be(0xFF);
+        jpeg[1].Should().Be(0xD8);
+        return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
+    }
+
+    [Fact]
+    public void Exif_orientation_6_rotates_the_image_clockwise()
+    {
+        // 16 wide, 8 high: the left half white, the right half black. Upright (rotated 90 degrees clockwise) it is
+        // 8 wide, 16 high, with the white half on top.
+        var jpeg = Encode(SKEncodedImageFormat.Jpeg, 16, 8, (x, _) => x < 8 ? ((byte)255, (byte)255, (byte)255) : ((byte)0, (byte)0, (byte)0));
+        string path = Write("rotated.jpg", WithExifOrientation(jpeg, 6));
+
+        using var image = ImageDecoder.Decode(path, ColorMode.Grayscale);
+
+        image.shape.Should().Equal(1, 16, 8);
+        using var top = image[.., ..6, ..].mean();
+        using var bottom = image[.., 10.., ..].mean();
+        top.item<float>().Should().BeGreaterThan(0.95f);
+        bottom.item<float>().Should().BeLessThan(0.05f);
+    }
+
+    [Fact]
+    public void Exif_orientation_8_rotates_the_image_counter_clockwise()
+    {
+        var jpeg = Encode(SKEncodedImageFormat.Jpeg, 16, 8, (x, _) => x < 8 ? ((byte)255, (byte)255, (byte)255) : ((byte)0, (byte)0, (byte)0));
+        string path = Write("rotated8.jpg", WithExifOrientation(jpeg, 8));
+
+        using var image = ImageDecoder.Decode(path, ColorMode.Grayscale);
+
+        image.shape.Should().Equal(1, 16, 8);
+        using var top = image[.., ..6, ..].mean();
+        using var bottom = image[.., 10.., ..].mean();
+        top.item<float>().Should().BeLessThan(0.05f);
+        bottom.item<float>().Should().BeGreaterThan(0.95f);
+    }
+
+    [Fact]
+    public void A_large_jpeg_decoded_small_matches_the_full_size_decode_resized()
+    {
+        // 256x128 halves (white | black) decoded to 16x8 at reduced JPEG scale: still white left, black right.
+        var jpeg = Encode(SKEncodedImageFormat.Jpeg, 256, 128, (x, _) => x < 128 ? ((byte)255, (byte)255, (byte)255) : ((byte)0, (byte)0, (byte)0));
+        string path = Write("big.jpg", jpeg);
+
+        var pixels = ImageDecoder.DecodePixels(path, 8, 16, ColorMode.Grayscale);
+
+        pixels.Length.Should().Be(128);
+        for (int y = 0; y < 8; y++)
+        {
+            pixels[y * 16 + 2].Should().BeGreaterThan(240);
+            pixels[y * 16 + 13].Should().BeLessThan(15);
+        }
+    }
 }

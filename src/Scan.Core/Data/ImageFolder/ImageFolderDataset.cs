@@ -13,6 +13,13 @@ namespace Scan.Core.Data;
 /// Files are recognised by extension (<see cref="ImageDecoder.SupportedExtensions"/>); other files are ignored, as
 /// are sub-folders whose name starts with a dot (e.g. .ipynb_checkpoints). Class sub-folders are searched
 /// recursively; files are taken in ordinal order of their paths, so the dataset order is reproducible.
+/// <para>
+/// Symbolic links: links to files are followed (a folder of links into a photo library works), except a link whose
+/// target lies inside <c>root</c>, since that image is already taken from where it lives and would otherwise be
+/// counted twice; broken links are ignored. Links to folders are never followed, neither as class folders nor
+/// inside them: that rules out endless recursion on a link loop and duplicates through a link to a sibling folder,
+/// without tracking visited folders.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -131,10 +138,10 @@ public sealed class ImageFolderDataset : ByteImageDataset
     private static (string[] Files, int[]? Labels, string[]? ClassNames) FindImages(string root)
     {
         var classFolders = Directory.GetDirectories(root)
-            .Where(d => !Path.GetFileName(d).StartsWith('.'))
+            .Where(d => !Path.GetFileName(d).StartsWith('.') && !IsLink(d))
             .Order(StringComparer.Ordinal)
             .ToArray();
-        var topLevel = ImagesIn(root, SearchOption.TopDirectoryOnly);
+        var topLevel = ImagesIn(root, root, SearchOption.TopDirectoryOnly);
 
         if (classFolders.Length == 0)
         {
@@ -152,7 +159,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
         var labels = new List<int>();
         for (int c = 0; c < classFolders.Length; c++)
         {
-            var images = ImagesIn(classFolders[c], SearchOption.AllDirectories);
+            var images = ImagesIn(root, classFolders[c], SearchOption.AllDirectories);
             if (images.Length == 0)
                 throw new InvalidDataException(
                     $"Class folder '{classFolders[c]}' holds no image files ({ExtensionList}); expected at least one per class.");
@@ -163,17 +170,44 @@ public sealed class ImageFolderDataset : ByteImageDataset
         return (files.ToArray(), labels.ToArray(), classFolders.Select(f => Path.GetFileName(f)).ToArray());
     }
 
-    private static string[] ImagesIn(string folder, SearchOption search) =>
-        Directory.EnumerateFiles(folder, "*", search)
-            .Where(f => ImageDecoder.SupportedExtensions.Contains(Path.GetExtension(f)))
-            .Where(f => search == SearchOption.TopDirectoryOnly || !HasHiddenFolder(folder, f))
-            .Order(StringComparer.Ordinal)
-            .ToArray();
+    private static string[] ImagesIn(string root, string folder, SearchOption search)
+    {
+        string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var found = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(folder);
+        while (pending.Count > 0)
+        {
+            string current = pending.Pop();
+            foreach (var file in Directory.EnumerateFiles(current))
+                if (ImageDecoder.SupportedExtensions.Contains(Path.GetExtension(file)) && IsWanted(file, fullRoot))
+                    found.Add(file);
+            if (search == SearchOption.TopDirectoryOnly)
+                continue;
+            foreach (var sub in Directory.EnumerateDirectories(current))
+                if (!IsLink(sub) && !Path.GetFileName(sub).StartsWith('.'))
+                    pending.Push(sub);
+        }
 
-    private static bool HasHiddenFolder(string root, string file) =>
-        Path.GetRelativePath(root, Path.GetDirectoryName(file)!)
-            .Split(Path.DirectorySeparatorChar)
-            .Any(part => part.StartsWith('.') && part != ".");
+        found.Sort(StringComparer.Ordinal);
+        return found.ToArray();
+    }
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    /// <summary>A regular file, or a link to an existing file outside the root (see the remarks on links).</summary>
+    private static bool IsWanted(string file, string fullRoot)
+    {
+        var info = new FileInfo(file);
+        if (info.LinkTarget is null)
+            return true;
+        var target = info.ResolveLinkTarget(returnFinalTarget: true);
+        if (target is null || !target.Exists || target is not FileInfo)
+            return false;
+        string full = Path.GetFullPath(target.FullName);
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return !full.StartsWith(fullRoot + Path.DirectorySeparatorChar, comparison);
+    }
 
     private static string ExtensionList => string.Join(", ", ImageDecoder.SupportedExtensions.Order(StringComparer.Ordinal));
 }
