@@ -153,6 +153,8 @@ public sealed class ScanPipeline
         // Stage 2: mining.
         clock.Restart();
         NeighborSet neighbors;
+        IReadOnlyList<HealthCheck> miningHealth = Array.Empty<HealthCheck>();
+        int[]? kMeansClusters = null;
         if (_neighbors is not null)
         {
             neighbors = _neighbors;
@@ -165,10 +167,10 @@ public sealed class ScanPipeline
         }
         else
         {
-            neighbors = Mine(dataset, backbone, contrastive, eval, device, progress, ct);
+            (neighbors, miningHealth, kMeansClusters) = Mine(dataset, backbone, contrastive, eval, normalization, device, progress, ct);
             if (runs is not null)
                 NeighborSetFile.Save(neighbors, runs.NeighborsPath);
-            var report = MiningReport(neighbors, dataset, clock.Elapsed.TotalSeconds, loaded: false);
+            var report = MiningReport(neighbors, dataset, clock.Elapsed.TotalSeconds, loaded: false) with { Health = Logged(miningHealth) };
             runs?.WriteReport(report);
             stages.Add(report);
         }
@@ -314,7 +316,9 @@ public sealed class ScanPipeline
         stages.Add(new StageReport
         {
             Stage = ScanStage.Evaluation, Seconds = clock.Elapsed.TotalSeconds, Evaluation = evaluation,
-            Health = Logged(StageHealth.Partition(ClusterHealth.Sizes(predictions.Clusters, o.Clustering.Clusters), null).ToList()),
+            Health = Logged(StageHealth.Partition(ClusterHealth.Sizes(predictions.Clusters, o.Clustering.Clusters), null)
+                .Concat(kMeansClusters is null ? Array.Empty<HealthCheck>() : new[] { StageHealth.AgainstKMeans(predictions.Clusters, kMeansClusters, neighbors, o.Clustering.Clusters) })
+                .ToList()),
         });
         if (runs is not null)
         {
@@ -343,8 +347,10 @@ public sealed class ScanPipeline
                 ?? throw new InvalidOperationException("The pretrained backbone factory returned null."),
         device);
 
-    private NeighborSet Mine(IImageDataset dataset, Backbone backbone, ContrastiveModel? contrastive, IAugmentation eval,
-        Device device, IProgress<ScanProgress>? progress, CancellationToken ct)
+    /// <summary>Embeds, mines, checks the neighbours against augmented views, and clusters the same features with
+    /// k-means for the final comparison (the baseline a user would otherwise try first).</summary>
+    private (NeighborSet, IReadOnlyList<HealthCheck>, int[]) Mine(IImageDataset dataset, Backbone backbone, ContrastiveModel? contrastive,
+        IAugmentation eval, NormalizationStats normalization, Device device, IProgress<ScanProgress>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         // Forwarded on the mining thread: Progress<T> would post each report to the thread pool, where one could
@@ -358,7 +364,12 @@ public sealed class ScanPipeline
             new FeatureExtractorOptions { BatchSize = _options.Mining.BatchSize, Preprocessing = eval, Seed = (ulong)_options.Seed, Device = device },
             report, ct);
         var miner = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = _options.Mining.NumNeighbors, Device = device });
-        return miner.Mine(features, null, ct);
+        var neighbors = miner.Mine(features, null, ct);
+        var views = AugmentationRecipes.SimClr(normalization, _options.Augmentation.SimClrViews);
+        var agreement = StageHealth.NeighborAgreement(dataset, features, neighbors, encoder.forward, views, device, (ulong)_options.Seed, ct);
+        using var unit = nn.functional.normalize(features.to(ScalarType.Float32).cpu(), dim: 1);
+        var kMeans = KMeans.Fit(unit, new KMeansOptions { Clusters = _options.Clustering.Clusters, Inits = 3, Seed = _options.Seed });
+        return (neighbors, new[] { agreement }, kMeans.Assignments);
     }
 
     private static StageReport MiningReport(NeighborSet neighbors, IImageDataset dataset, double seconds, bool loaded)

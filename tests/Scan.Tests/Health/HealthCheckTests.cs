@@ -103,6 +103,8 @@ public sealed class HealthCheckTests
         using var result = await Tiny().WithPretrainedBackbone(() => new ConstantBackbone()).Build().RunAsync(data);
 
         result.IsDegenerate.Should().BeTrue();
+        result.Stages.Single(s => s.Stage == ScanStage.Mining).Health.Should().ContainSingle(c =>
+            c.Kind == HealthCheckKind.NeighborAgreement && c.Status == HealthStatus.Failed);
         var failed = result.Health.Where(c => c.Status == HealthStatus.Failed).Select(c => c.Kind).ToList();
         failed.Should().IntersectWith(new[] { HealthCheckKind.ClusterSizes, HealthCheckKind.ClusterSizeEntropy, HealthCheckKind.NeighborAgreement });
     }
@@ -119,7 +121,9 @@ public sealed class HealthCheckTests
 
         result.Assignments.Should().HaveCount(40);
         result.Stages.Single(s => s.Stage == ScanStage.Clustering).Health.Should().Contain(c => c.Kind == HealthCheckKind.ClusterSizeEntropy);
-        result.Stages.Single(s => s.Stage == ScanStage.Evaluation).Health.Should().HaveCount(2);
+        result.Stages.Single(s => s.Stage == ScanStage.Evaluation).Health.Select(c => c.Kind).Should().Equal(
+            HealthCheckKind.ClusterSizes, HealthCheckKind.ClusterSizeEntropy, HealthCheckKind.KMeansComparison);
+        result.Stages.Single(s => s.Stage == ScanStage.Mining).Health.Should().ContainSingle(c => c.Kind == HealthCheckKind.NeighborAgreement);
     }
 
     /// <summary>Features that ignore the image: every input maps to the same vector.</summary>

@@ -56,12 +56,17 @@ internal static class StageHealth
             new FeatureExtractorOptions { Preprocessing = views, Seed = seed ^ 0x5eed, Device = device }, null, ct);
         var clean = nn.functional.normalize(cleanFeatures.to(float32), dim: 1);
         var query = nn.functional.normalize(augmented.to(clean.device).to(float32), dim: 1);
-        var nearest = query.matmul(clean.t()).argmax(1).cpu().data<long>().ToArray();
-        int hits = 0;
+        var (values, indices) = query.matmul(clean.t()).topk(Math.Min(2, n), dim: 1);
+        var top = values.cpu().data<float>().ToArray();
+        var nearest = indices.cpu().data<long>().ToArray();
+        int width = (int)values.shape[1], hits = 0;
         for (int i = 0; i < m; i++)
         {
-            int found = (int)nearest[i];
-            if (found == picks[i] || neighbors.GetIndices(picks[i]).Contains(found))
+            int found = (int)nearest[i * width];
+            // A tie is no evidence: features that ignore the image tie every similarity, and the index that
+            // wins a tie (often the first image, which is also everyone's mined "neighbour") says nothing.
+            bool tied = width > 1 && top[i * width] - top[i * width + 1] <= 1e-6f;
+            if (!tied && (found == picks[i] || neighbors.GetIndices(picks[i]).Contains(found)))
                 hits++;
         }
         double agreement = (double)hits / m;
@@ -110,6 +115,16 @@ internal static class StageHealth
             ok ? $"{confident} images pass the confidence threshold {threshold}."
                : $"Only {confident} images pass the confidence threshold {threshold} (at least {bound:F0} are needed).",
             ok ? null : "Self-labelling was skipped; the clustering model is kept unchanged.");
+    }
+
+    /// <summary>The final partition against k-means on the same pretext features, by <see cref="NeighborConsistency"/>.</summary>
+    internal static HealthCheck AgainstKMeans(IReadOnlyList<int> scan, IReadOnlyList<int> kMeans, NeighborSet neighbors, int clusters)
+    {
+        double ours = NeighborConsistency(scan, neighbors, clusters), theirs = NeighborConsistency(kMeans, neighbors, clusters);
+        bool better = ours >= theirs;
+        return new HealthCheck(HealthCheckKind.KMeansComparison, better ? HealthStatus.Passed : HealthStatus.Warning, ours, theirs,
+            better ? $"The SCAN partition keeps {ours:P1} of mined neighbour pairs together; k-means on the same features {theirs:P1}."
+                   : $"k-means on the same pretext features keeps more mined neighbour pairs together ({theirs:P1}) than the SCAN partition ({ours:P1}) (-1 marks a partition with an empty cluster).");
     }
 
     /// <summary>
