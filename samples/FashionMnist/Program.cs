@@ -85,6 +85,10 @@ catch (OperationCanceledException)
 
 using (result)
 {
+    foreach (var check in result.Health.Where(h => h.Fired))
+        AnsiConsole.MarkupLineInterpolated($"[yellow]Health:[/] {check}");
+    if (result.IsDegenerate)
+        AnsiConsole.MarkupLine("[red]The result is degenerate (see the health checks above); do not trust these clusters.[/]");
     AnsiConsole.MarkupLine("Baseline: k-means on raw pixels (10 initialisations)...");
     var baselineClock = Stopwatch.StartNew();
     ClusteringReport? baseline = null;

@@ -157,6 +157,10 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
             foreach (int c in result.Assignments)
                 sizes[c]++;
             Console.WriteLine($"Cluster sizes: {string.Join(", ", sizes.Select((n, c) => $"{c}: {n}"))}.");
+            foreach (var check in result.Health.Where(h => h.Fired))
+                Console.WriteLine($"Health: {check}");
+            if (result.IsDegenerate)
+                Console.WriteLine("WARNING: the result is degenerate (see the health checks above); do not trust these clusters.");
             if (result.Evaluation is { } evaluation)
                 Console.WriteLine($"Against the sub-folder names: accuracy {evaluation.Accuracy:0.000}, NMI {evaluation.NormalizedMutualInformation:0.000}.");
             Console.WriteLine($"Wrote {csv} and {png} in {total.Elapsed.TotalSeconds:F0} s.");
