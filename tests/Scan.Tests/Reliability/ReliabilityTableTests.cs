@@ -21,3 +21,15 @@ public sealed class ReliabilityTableTests
         return lines.Single(l => l.StartsWith("| " + faultClass + " |", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Undefined enum values in options are refused naming the property and the value.</summary>
+public sealed class OptionsEnumValidationTests
+{
+    [Fact]
+    public void An_undefined_backbone_architecture_fails_validation_naming_the_property_and_the_value()
+    {
+        var options = new Scan.Core.Models.BackboneOptions { Architecture = (Scan.Core.Models.BackboneArchitecture)99 };
+        Scan.Core.Training.OptionsValidation.Failures(options).Should().ContainSingle()
+            .Which.Should().Contain("Architecture").And.Contain("99");
+    }
+}
