@@ -46,7 +46,8 @@ public sealed class SelfLabeler
     }
 
     /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>
-    /// <remarks>A batch, or a whole epoch, in which no sample passes the threshold trains nothing (loss 0) and
+    /// <remarks>A batch, or a whole epoch, in which no sample passes the threshold trains nothing (loss 0, no optimizer
+    /// step, so momentum and weight decay leave the weights bit-identical, and no EMA update) and
     /// training continues: the "confident" figure of the step reports and <see cref="SelfLabelResult.ConfidentPerEpoch"/>
     /// show it, and the logger gets a warning for such an epoch.</remarks>
     /// <param name="model">The clustering model after the SCAN stage; its selected head is trained.</param>
@@ -115,11 +116,16 @@ public sealed class SelfLabeler
                 ThrowIfNotFinite(strongLogits, "strong-view logits", epoch.Epoch, step);
                 using var result = criterion.Compute(weakLogits, strongLogits);
 
-                optimizer.zero_grad();
-                result.Loss.backward();
-                optimizer.step();
-                if (ema is not null)
-                    UpdateEma(ema, parameters, _options.EmaDecay);
+                // A batch without a confident sample has nothing to learn from: skip the step entirely, because Adam's
+                // momentum and weight decay would still move the weights (and the EMA) although the loss is 0.
+                if (result.ConfidentCount > 0)
+                {
+                    optimizer.zero_grad();
+                    result.Loss.backward();
+                    optimizer.step();
+                    if (ema is not null)
+                        UpdateEma(ema, parameters, _options.EmaDecay);
+                }
                 return new Dictionary<string, double>
                 {
                     ["loss"] = result.Loss.item<float>(),

@@ -12,7 +12,18 @@ public static class OptionsValidation
         ArgumentNullException.ThrowIfNull(options);
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        return results.Select(r => $"{options.GetType().Name}: {WithValue(options, r)}").ToList();
+        var failures = results.Select(r => $"{options.GetType().Name}: {WithValue(options, r)}").ToList();
+        // An enum property holds any integer: 99 would otherwise pass and silently pick a default branch.
+        foreach (var property in options.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            if (!property.PropertyType.IsEnum || !property.CanRead || property.GetIndexParameters().Length > 0
+                || property.PropertyType.IsDefined(typeof(FlagsAttribute), false))
+                continue;
+            var value = property.GetValue(options)!;
+            if (!Enum.IsDefined(property.PropertyType, value))
+                failures.Add($"{options.GetType().Name}: {property.Name} must be one of {string.Join(", ", Enum.GetNames(property.PropertyType))}; found {Convert.ToInt64(value, CultureInfo.InvariantCulture)}.");
+        }
+        return failures;
     }
 
     /// <summary>Throws when <paramref name="options"/> is invalid.</summary>

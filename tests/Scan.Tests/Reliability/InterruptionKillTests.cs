@@ -43,6 +43,9 @@ public sealed class InterruptionKillTests(ITestOutputHelper output)
             new KillPoint(ScanStage.SelfLabeling, 3, 4, random.Next(0, 500)),
         };
 
+        plan.Should().HaveCount(ReliabilityCaseCounts.KillPoints, "RELIABILITY.md quotes this count");
+        output.WriteLine($"{plan.Length} kill points planned, at least {ReliabilityCaseCounts.KillsRequired} must land");
+
         using var run = new TempFolder();
         var settings = ReferenceRuns.Tiny with { RunDirectory = run.Path, Progress = true };
         var finished = new Dictionary<string, (string Report, string Output)>();
@@ -80,7 +83,7 @@ public sealed class InterruptionKillTests(ITestOutputHelper output)
         output.Log("killed and resumed", resumed);
         output.WriteLine($"{kills} kills, {killsLeavingTempFiles} of them left a temporary file behind");
 
-        kills.Should().BeGreaterThanOrEqualTo(plan.Length - 1, "the plan kills the host in every stage");
+        kills.Should().BeGreaterThanOrEqualTo(ReliabilityCaseCounts.KillsRequired, "the plan kills the host in every stage");
         resumed.Outcome.ShouldEqual(expected.Outcome, $"a run killed {kills} times must end like the uninterrupted one");
         TempFiles(run.Path).Should().BeEmpty("temporary files of killed writers are removed when their target is written again");
     }

@@ -56,6 +56,45 @@ public sealed class NumericalSelfLabelingTests
             "SelfLabeling epoch 2: no sample passed the confidence threshold 0.5; the epoch trained nothing. Lower the threshold if this persists.");
     }
 
+    [Fact]
+    public async Task An_epoch_without_confident_samples_leaves_every_weight_bit_identical_despite_momentum_and_weight_decay()
+    {
+        using var model = TinyModels.Clustering(2);
+        // One confident batch first gives Adam momentum; the next three have no confident sample. With weight decay
+        // (and momentum) an unconditional optimizer step would still move the weights.
+        var weak = new ScalingAugmentation(call => call == 1 ? 1000f : 0f);
+        var options = new SelfLabelOptions
+        {
+            Epochs = 2, BatchSize = 32, ConfidenceThreshold = 0.5, FreezeBatchNorm = true, LearningRate = 1e-2,
+            WeightDecay = 0.1,
+        };
+        float[][]? afterFirstStep = null;
+        var steps = new SnapshotAfterFirstStep(() => afterFirstStep ??= Snapshot(model));
+        var result = await new SelfLabeler(options, weak, new NoAugmentation(), seed: 1).TrainAsync(model, Data, progress: steps);
+
+        result.ConfidentPerEpoch.Should().Equal(32, 0);
+        afterFirstStep.Should().NotBeNull();
+        var final = Snapshot(model);
+        final.Should().HaveCount(afterFirstStep!.Length);
+        for (var i = 0; i < final.Length; i++)
+            final[i].Should().Equal(afterFirstStep[i], $"state tensor {i} must not change in steps without confident samples");
+    }
+
+    private static float[][] Snapshot(TorchSharp.torch.nn.Module model) =>
+        model.state_dict().Values
+            .Where(t => t.dtype == TorchSharp.torch.ScalarType.Float32)
+            .Select(t => t.detach().cpu().contiguous().data<float>().ToArray())
+            .ToArray();
+
+    private sealed class SnapshotAfterFirstStep(Action snapshot) : IProgress<ScanProgress>
+    {
+        public void Report(ScanProgress value)
+        {
+            if (!value.EpochCompleted)
+                snapshot();
+        }
+    }
+
     private sealed class StepRecorder : IProgress<ScanProgress>
     {
         public List<double> Confident { get; } = new();

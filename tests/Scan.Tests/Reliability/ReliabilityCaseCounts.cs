@@ -1,0 +1,14 @@
+namespace Scan.Tests.Reliability;
+
+/// <summary>
+/// Case counts that RELIABILITY.md quotes, read both by the tests that run the cases and by
+/// <see cref="ReliabilityTableTests"/>, which checks the table against them.
+/// </summary>
+internal static class ReliabilityCaseCounts
+{
+    /// <summary>Kill points in one run of <see cref="InterruptionKillTests"/> (one complete run per test run).</summary>
+    public const int KillPoints = 8;
+
+    /// <summary>Kills that must land (the host may finish before the last one).</summary>
+    public const int KillsRequired = KillPoints - 1;
+}
