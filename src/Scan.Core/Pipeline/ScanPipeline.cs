@@ -262,13 +262,13 @@ public sealed class ScanPipeline
                     // Self-labelling can pull every sample into the few clusters that were confident first. The
                     // spread of the predicted clusters (entropy of their sizes) needs no labels: when it falls by more
                     // than a tenth of its maximum, ln C, the clustering model is restored and the report says so.
-                    double spreadBefore = ClusterSpread(before.Clusters, o.Clustering.Clusters);
+                    double spreadBefore = ClusterHealth.SizeEntropy(ClusterHealth.Sizes(before.Clusters, o.Clustering.Clusters));
                     using var snapshot = new MemoryStream();
                     using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
                         model.Network.save(writer);
                     var result = await labeler.TrainAsync(model.Network, dataset, runs?.CheckpointPath(ScanStage.SelfLabeling), progress, ct).ConfigureAwait(false);
                     var after = model.Predict(dataset);
-                    double spreadAfter = ClusterSpread(after.Clusters, o.Clustering.Clusters);
+                    double spreadAfter = ClusterHealth.SizeEntropy(ClusterHealth.Sizes(after.Clusters, o.Clustering.Clusters));
                     bool reverted = spreadAfter < spreadBefore - 0.1 * Math.Log(o.Clustering.Clusters);
                     var trainedEvaluation = dataset.Labels is null ? null : ClusteringMetrics.Evaluate(after.Clusters, dataset.Labels, o.Clustering.Clusters);
                     if (reverted)
@@ -391,15 +391,6 @@ public sealed class ScanPipeline
             return null;
         var predictions = model.Predict(dataset);
         return ClusteringMetrics.Evaluate(predictions.Clusters, dataset.Labels, model.Info.Clusters);
-    }
-
-    /// <summary>Entropy (nats) of the cluster-size distribution of <paramref name="clusters"/>; ln C when balanced.</summary>
-    private static double ClusterSpread(IReadOnlyList<int> clusters, int clusterCount)
-    {
-        var sizes = new double[clusterCount];
-        foreach (int c in clusters)
-            sizes[c]++;
-        return -sizes.Where(n => n > 0).Sum(n => n / clusters.Count * Math.Log(n / clusters.Count));
     }
 
     private void ValidateDataset(IImageDataset dataset)

@@ -3,6 +3,7 @@ using Scan.Core.Models;
 using Scan.Core.Pipeline;
 using Scan.Core.Pipeline.Health;
 using Scan.Core.Training;
+using Scan.Tests.Pipeline;
 using Scan.Tests.Stages;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,18 +14,8 @@ namespace Scan.Tests.Health;
 [Collection(nameof(TrainingCollection))]
 public sealed class HealthCheckTests
 {
-    private static ScanPipelineBuilder Tiny() => ScanPipeline.Create()
-        .WithBackbone(BackboneArchitecture.SmallResNet, width: 16, stem: ResNetStem.Cifar)
-        .Configure(o =>
-        {
-            o.Augmentation.Strong = new Augment.Recipes.StrongViewOptions { CropPadding = 1, CutoutSize = 4 };
-            o.Augmentation.Weak = new Augment.Recipes.WeakViewOptions { CropPadding = 1 };
-        })
-        .WithPretext(o => { o.Epochs = 2; o.BatchSize = 32; o.ProjectionDim = 16; })
-        .WithNeighbors(5)
-        .WithClustering(o => { o.Clusters = 4; o.Heads = 2; o.Epochs = 10; o.BatchSize = 32; o.UpdateBackbone = false; o.FeatureCachePasses = 2; o.LearningRate = 1e-2; })
-        .WithSelfLabeling(o => { o.Epochs = 1; o.BatchSize = 32; o.ConfidenceThreshold = 0.5; o.FreezeBatchNorm = true; })
-        .WithSeed(7);
+    /// <summary>The pipeline tests' tiny configuration: 4 clusters, 2 heads, every stage on synthetic 16x16 images.</summary>
+    private static ScanPipelineBuilder Tiny() => ScanPipelineTests.Tiny();
 
     private static HeadLoss Head(int head, double comparable, params int[] sizes) =>
         new(head, comparable, 0, 0)

@@ -14,7 +14,7 @@ public sealed class ScanPipelineTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A pipeline small enough for a unit test: every stage runs, on 64 synthetic 16x16 images.</summary>
-    private static ScanPipelineBuilder Tiny() => ScanPipeline.Create()
+    internal static ScanPipelineBuilder Tiny() => ScanPipeline.Create()
         .WithBackbone(BackboneArchitecture.SmallResNet, width: 16, stem: ResNetStem.Cifar)
         .Configure(o =>
         {
