@@ -10,22 +10,22 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
     // Field names are the state_dict keys: conv1, bn1, conv2, bn2, downsample.{0,1} as in torchvision.
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm2dWithoutTemporaries bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm2dWithoutTemporaries bn2;
     private readonly Sequential? downsample;
 
     public BasicBlock(long inChannels, long outChannels, long stride) : base(nameof(BasicBlock))
     {
         conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
-        bn1 = BatchNorm2d(outChannels);
+        bn1 = new BatchNorm2dWithoutTemporaries(outChannels);
         conv2 = Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1, bias: false);
-        bn2 = BatchNorm2d(outChannels);
+        bn2 = new BatchNorm2dWithoutTemporaries(outChannels);
         if (stride != 1 || inChannels != outChannels)
         {
             downsample = Sequential(
                 Conv2d(inChannels, outChannels, 1, stride: stride, bias: false),
-                BatchNorm2d(outChannels));
+                new BatchNorm2dWithoutTemporaries(outChannels));
         }
         RegisterComponents();
     }

@@ -24,7 +24,7 @@ namespace Scan.Core.Models;
 public sealed class ResNetBackbone : Backbone
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm2dWithoutTemporaries bn1;
     private readonly MaxPool2d? maxpool;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
@@ -60,7 +60,7 @@ public sealed class ResNetBackbone : Backbone
         conv1 = stem == ResNetStem.Cifar
             ? Conv2d(inputChannels, width, 3, stride: 1, padding: 1, bias: false)
             : Conv2d(inputChannels, width, 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(width);
+        bn1 = new BatchNorm2dWithoutTemporaries(width);
         if (stem == ResNetStem.ImageNet)
             maxpool = MaxPool2d(3, stride: 2, padding: 1);
 
@@ -138,7 +138,7 @@ public sealed class ResNetBackbone : Backbone
                 case Conv2d conv:
                     init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
                     break;
-                case BatchNorm2d bn:
+                case BatchNorm bn:
                     init.ones_(bn.weight);
                     init.zeros_(bn.bias);
                     break;

@@ -134,7 +134,7 @@ public sealed class SelfLabeler
             }, cancellationToken, beginEpoch: _ =>
             {
                 if (_options.FreezeBatchNorm)
-                    foreach (var module in model.modules().OfType<TorchSharp.Modules.BatchNorm2d>())
+                    foreach (var module in model.modules().OfType<TorchSharp.Modules.BatchNorm>())
                         module.eval();
             }, endEpoch: record =>
             {
