@@ -325,7 +325,7 @@ public sealed class ScanPipeline
             model.Save(runs.FinalModelPath);
             runs.WriteMetrics(stages, evaluation);
         }
-        return new ScanResult(model, predictions, stages, evaluation, prototypes);
+        return new ScanResult(model, predictions, stages, evaluation, prototypes) { PretextKMeansAssignments = kMeansClusters };
     }
 
     /// <summary>Writes every check that fired to the logger, as a warning, and hands the checks back.</summary>

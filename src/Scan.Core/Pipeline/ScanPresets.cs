@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Scan.Core.Data;
 using Scan.Core.Models;
+using Scan.Core.Pipeline.Fitting;
 
 namespace Scan.Core.Pipeline;
 
@@ -92,6 +95,37 @@ public static class ScanPresets
         o.SelfLabeling.Epochs = 5;
         o.SelfLabeling.BatchSize = 1000;
         return o;
+    }
+
+    /// <summary>
+    /// Options fitted to <paramref name="dataset"/> and to this machine within a wall-clock <paramref name="budget"/>:
+    /// the image count, size and channels set the backbone stem, the batch sizes, K neighbours, the crop and Cutout
+    /// sizes and the normalisation; a few SimCLR steps timed here on these images set the precision
+    /// (<see cref="Training.TrainingPrecision.Auto"/>'s rule) and the length of each stage, as optimizer steps rather
+    /// than a fixed number of epochs. Several heads train with λ 1, 2, 3 and 5, and the label-free head choice picks
+    /// one. The probe takes a few seconds, counted in the budget.
+    /// </summary>
+    /// <param name="dataset">The images to cluster (labels, if any, are not used).</param>
+    /// <param name="clusters">K, the number of clusters.</param>
+    /// <param name="budget">Wall time for the whole run; null for 2 minutes plus 40 ms per image, at most 45 minutes.</param>
+    /// <param name="device">"cpu" (default) or "cuda[:N]", where the steps are timed and trained.</param>
+    /// <param name="logger">Receives the measurements and one line per decision.</param>
+    /// <param name="cancellationToken">Stops the probe.</param>
+    /// <returns>The options, the measurements, the planned steps per stage and the reasons, one sentence each.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="clusters"/> is below 2 or the budget is not positive.</exception>
+    /// <exception cref="ArgumentException">The dataset holds fewer than max(8, 2·K) images.</exception>
+    /// <example>
+    /// <code>
+    /// var fitted = await ScanPresets.ForAsync(dataset, clusters: 10, budget: TimeSpan.FromMinutes(5));
+    /// foreach (var line in fitted.Decisions) Console.WriteLine(line);
+    /// using var result = await ScanPipeline.Create().WithOptions(fitted.Options).Build().RunAsync(dataset);
+    /// </code>
+    /// </example>
+    public static Task<FittedOptions> ForAsync(IImageDataset dataset, int clusters, TimeSpan? budget = null,
+        string device = "cpu", ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return Task.Run(() => PresetFitter.Fit(dataset, clusters, budget, device, logger, cancellationToken), cancellationToken);
     }
 
     /// <summary>A preset by name (case-insensitive): cifar10, cifar20, stl10, fashion-mnist-quick, fashion-mnist-full.</summary>

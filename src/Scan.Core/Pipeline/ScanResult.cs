@@ -57,6 +57,13 @@ public sealed class ScanResult : IDisposable
     /// <summary>Per cluster, the indices of its most confident images (a human check of what each cluster is).</summary>
     public IReadOnlyList<IReadOnlyList<int>> Prototypes { get; }
 
+    /// <summary>
+    /// k-means with K clusters (3 initialisations) on the L2-normalised pretext features the neighbours were mined
+    /// from: the baseline the <see cref="HealthCheckKind.KMeansComparison"/> check compares against, for callers who
+    /// want the partition itself. Null when the mining stage was loaded from a run directory or supplied.
+    /// </summary>
+    public IReadOnlyList<int>? PretextKMeansAssignments { get; init; }
+
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
 }

@@ -46,10 +46,11 @@ public sealed class SimClrOptions : IValidatableObject
     public int ProjectionDim { get; set; } = 128;
 
     /// <summary>
-    /// The number format of the forward and backward passes: <see cref="TrainingPrecision.Float32"/> (the default) or
-    /// <see cref="TrainingPrecision.BFloat16"/> with float32 master weights, faster on CPUs with bfloat16 units.
+    /// The number format of the forward and backward passes: <see cref="TrainingPrecision.Float32"/> (the default),
+    /// <see cref="TrainingPrecision.BFloat16"/> with float32 master weights, or <see cref="TrainingPrecision.Auto"/>,
+    /// which times both on this machine when training starts and picks one.
     /// </summary>
-    [EnumDataType(typeof(TrainingPrecision), ErrorMessage = "Precision must be Float32 or BFloat16.")]
+    [EnumDataType(typeof(TrainingPrecision), ErrorMessage = "Precision must be Float32, BFloat16 or Auto.")]
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
 
     /// <inheritdoc />

@@ -75,15 +75,37 @@ public sealed class SimClrTrainer
         if (_options.Precision == TrainingPrecision.BFloat16)
             BFloat16Twin.ThrowIfUnsupported(model.Backbone);
 
-        return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
+        return Task.Run(() =>
+        {
+            var measurement = _options.Precision == TrainingPrecision.Auto ? MeasurePrecision(model, dataset, cancellationToken) : null;
+            var precision = measurement?.Chosen ?? _options.Precision;
+            return Train(model, dataset, precision, checkpointPath, progress, cancellationToken) with
+            {
+                Precision = precision, PrecisionMeasurement = measurement,
+            };
+        }, cancellationToken);
     }
 
-    private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, string? checkpointPath,
-        IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Auto: times float32 and bfloat16 steps on a throw-away copy of the model's shape; float32 when the
+    /// backbone has no bfloat16 copy (a backbone of the caller's own).</summary>
+    private PrecisionMeasurement MeasurePrecision(ContrastiveModel model, IImageDataset dataset, CancellationToken cancellationToken)
+    {
+        if (model.Backbone is not ResNetBackbone resnet)
+        {
+            _logger?.LogInformation("Precision: Auto keeps float32 for a {Type} backbone (no bfloat16 copy can be built).", model.Backbone.GetType().Name);
+            return new PrecisionMeasurement(double.NaN, null, TrainingPrecision.Float32);
+        }
+        return PrecisionChoice.Measure(
+            () => new ResNetBackbone(resnet.Stem, resnet.InputChannels, resnet.Width, resnet.BlocksPerStage),
+            dataset, _views, _options, _device, _logger, cancellationToken);
+    }
+
+    private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, TrainingPrecision precision,
+        string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
         model.to(_device);
         // With bfloat16, forward and backward run on a bfloat16 copy; SGD, checkpoints and the caller see the model.
-        using var twin = _options.Precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _device) : null;
+        using var twin = precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _device) : null;
         var compute = twin?.Model ?? model;
         using var source = new BatchSource(dataset, _device);
         using var loss = new NTXentLoss(_options.Temperature);

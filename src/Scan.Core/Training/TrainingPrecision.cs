@@ -15,4 +15,12 @@ public enum TrainingPrecision
     /// (the copy is rebuilt from its shape).
     /// </summary>
     BFloat16 = 1,
+
+    /// <summary>
+    /// Chosen by measurement when training starts: a few SimCLR steps are timed in float32 and in bfloat16 on the
+    /// machine at hand, and bfloat16 is used only when it is at least 2.5x faster, because at equal steps it cost
+    /// 5.6 to 7.6 ACC points on Fashion-MNIST (BENCHMARKS.md). The measurement and the choice are logged and appear in
+    /// <see cref="Pretext.SimClrResult.Precision"/>. Runs on machines that choose differently differ.
+    /// </summary>
+    Auto = 2,
 }

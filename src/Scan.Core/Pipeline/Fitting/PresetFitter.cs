@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Scan.Augment;
+using Scan.Augment.Recipes;
+using Scan.Core.Data;
+using Scan.Core.Models;
+using Scan.Core.Pretext;
+using Scan.Core.Training;
+using static TorchSharp.torch;
+
+namespace Scan.Core.Pipeline.Fitting;
+
+/// <summary>
+/// The rules behind <see cref="ScanPresets.ForAsync"/>: every size from the dataset, every stage length from a
+/// budget and a SimCLR step timed on this machine. The constants are the CPU calibration of SCAN-FACTS.md and
+/// BENCHMARKS.md (a width-16 small ResNet beat width 32 at short schedules; heads on cached features beat fine-tuning
+/// the whole network at 10 epochs), not a fit to one dataset.
+/// </summary>
+internal static class PresetFitter
+{
+    /// <summary>Share of the training time (after the fixed passes) given to SimCLR; the rest goes to self-labelling.</summary>
+    private const double PretextShare = 0.85;
+
+    /// <summary>SCAN optimizer steps: heads on cached features cost milliseconds a step, so this is not budgeted.</summary>
+    private const int ClusteringSteps = 4000;
+
+    /// <summary>Forward-only cost of one image relative to one SimCLR image (two views, forward and backward): about a
+    /// third for the backward pass, half for one view; rounded up to a quarter to leave slack.</summary>
+    private const double ForwardShare = 0.25;
+
+    /// <summary>Self-labelling cost of one image relative to one SimCLR image: one strong view forward and backward,
+    /// one weak view forward.</summary>
+    private const double SelfLabelShare = 0.75;
+
+    /// <summary>Full passes over the data besides training: statistics, embedding for mining, head evaluation,
+    /// predictions before and after self-labelling, the final predictions.</summary>
+    private const int FixedPasses = 6;
+
+    /// <summary>
+    /// 2 minutes plus 40 ms per image (10,000 images: under 9 minutes; 60,000: 42 minutes), at most 45 minutes. On the
+    /// 2-core machines measured that is 500 to 1,000 SimCLR steps for up to 10,000 images, where the pretext features
+    /// reach most of what 20 epochs give (SCAN-FACTS.md's calibration runs).
+    /// </summary>
+    public static TimeSpan DefaultBudget(int images) =>
+        TimeSpan.FromSeconds(Math.Min(120 + 0.04 * images, 45 * 60));
+
+    public static FittedOptions Fit(IImageDataset dataset, int clusters, TimeSpan? budget, string device,
+        ILogger? logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        int n = dataset.Count;
+        int minimum = Math.Max(8, 2 * clusters);
+        if (clusters < 2)
+            throw new ArgumentOutOfRangeException(nameof(clusters), clusters, "At least 2 clusters are needed.");
+        if (n < minimum)
+            throw new ArgumentException(
+                $"The dataset holds {n} images; {clusters} clusters need at least {minimum} (two per cluster, and at least 8 for SimCLR's negatives).",
+                nameof(dataset));
+        var total = budget ?? DefaultBudget(n);
+        if (total <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(budget), budget, "The budget must be positive.");
+
+        var clock = Stopwatch.StartNew();
+        var decisions = new List<string>();
+        void Decide(FormattableString sentence) => decisions.Add(sentence.ToString(CultureInfo.InvariantCulture));
+
+        var o = new ScanOptions { Device = device };
+        int side = Math.Min(dataset.Height, dataset.Width);
+        decisions.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Data: {n} images of {dataset.Height}x{dataset.Width}, {dataset.Channels} channel(s), {clusters} clusters; budget {total.TotalMinutes:F1} min{(budget is null ? " (default: 2 min + 40 ms per image)" : "")}."));
+
+        // Backbone: the calibration's small ResNet at width 16; the ImageNet stem (stride 4) only for large inputs.
+        var stem = side <= 64 ? ResNetStem.Cifar : ResNetStem.ImageNet;
+        o.Backbone = new BackboneOptions { Architecture = BackboneArchitecture.SmallResNet, Stem = stem, Width = 16 };
+        Decide($"Backbone: small ResNet, width 16, {stem} stem ({side} px side).");
+
+        var (mean, std) = DatasetStatistics.MeanStd(dataset);
+        o.Augmentation.Mean = mean;
+        o.Augmentation.Std = std;
+        Decide($"Normalisation from the data: mean {string.Join("/", mean.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}, std {string.Join("/", std.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}.");
+
+        // Crops and Cutout scale with the image: the authors' CIFAR recipe (32 px) pads 4 and cuts up to 16, STL-10 (96 px)
+        // cuts up to 32; the Fashion-MNIST calibration (28 px) padded 2 and cut up to 14.
+        int padding = Math.Max(2, (int)Math.Round(side / 14.0));
+        int cutout = Math.Max(1, side / 2);
+        o.Augmentation.Strong = new StrongViewOptions { CropPadding = padding, CutoutSize = cutout };
+        o.Augmentation.Weak = new WeakViewOptions { CropPadding = padding };
+        Decide($"Augmentation: crop padding {padding} px, Cutout up to {cutout} px.");
+
+        // Batches: at most a third of the data, so even 500 images give several steps per epoch; a power of two.
+        int pretextBatch = PowerOfTwoAtMost(Math.Clamp(n / 3, 16, 256));
+        o.Pretext.BatchSize = pretextBatch;
+        o.Pretext.LearningRate = 0.4 * Math.Sqrt(pretextBatch / 256.0);
+        Decide($"SimCLR batch {pretextBatch}, learning rate {o.Pretext.LearningRate:F2} (0.4 at 256, square-root scaled).");
+
+        // Neighbours: a tenth of the images a cluster would hold if balanced, between 5 and the authors' 20.
+        int perCluster = n / clusters;
+        int neighbors = Math.Min(Math.Clamp(perCluster / 10, 5, 20), n - 1);
+        o.Mining.NumNeighbors = neighbors;
+        Decide($"K neighbours {neighbors}: about {perCluster} images per cluster if balanced.");
+
+        o.Clustering.Clusters = clusters;
+        o.Clustering.Heads = 8;
+        // λ differs between datasets (authors' issues on K and imbalance): heads train with 1, 2, 3 and 5, and the
+        // label-free head choice (degenerate partitions out, then lowest loss at λ = 2) picks among them.
+        o.Clustering.EntropyWeights = [1.0, 2.0, 3.0, 5.0];
+        o.Clustering.EntropyWeight = 2.0;
+        o.Clustering.UpdateBackbone = false;
+        o.Clustering.FeatureCachePasses = 5;
+        o.Clustering.LearningRate = 1e-3;
+        int clusteringBatch = PowerOfTwoAtMost(Math.Clamp(n / 3, 16, 256));
+        o.Clustering.BatchSize = clusteringBatch;
+        o.Clustering.Epochs = Math.Clamp(CeilDiv(ClusteringSteps, n / clusteringBatch), 20, 200);
+        Decide($"SCAN: 8 heads on cached features (λ 1, 2, 3, 5), batch {clusteringBatch}, {o.Clustering.Epochs} epochs.");
+
+        // The probe: real SimCLR steps on these images, in both precisions.
+        var views = AugmentationRecipes.SimClr(new NormalizationStats(mean, std), o.Augmentation.SimClrViews);
+        var measurement = PrecisionChoice.Measure(() => o.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width),
+            dataset, views, o.Pretext, new Device(device), logger, cancellationToken);
+        o.Pretext.Precision = measurement.Chosen;
+        double stepSeconds = measurement.Chosen == TrainingPrecision.BFloat16
+            ? measurement.BFloat16SecondsPerStep!.Value
+            : measurement.Float32SecondsPerStep;
+        Decide($"Probe: a SimCLR step takes {measurement.Float32SecondsPerStep:F3} s in float32, {measurement.BFloat16SecondsPerStep:F3} s in bfloat16; {measurement.Chosen} chosen.");
+
+        double perImage = stepSeconds / pretextBatch;
+        double fixedSeconds = 10 + n * perImage * ForwardShare * (FixedPasses + o.Clustering.FeatureCachePasses);
+        double training = Math.Max(0, total.TotalSeconds - clock.Elapsed.TotalSeconds - fixedSeconds);
+
+        int pretextSteps = Math.Max(1, (int)(PretextShare * training / stepSeconds));
+        int stepsPerEpoch = Math.Max(1, n / pretextBatch);
+        o.Pretext.Epochs = Math.Clamp((int)Math.Round((double)pretextSteps / stepsPerEpoch), 1, 2000);
+        o.Pretext.WarmupEpochs = o.Pretext.Epochs >= 10 ? Math.Max(1, o.Pretext.Epochs / 20) : 0;
+        Decide($"SimCLR: {pretextSteps} steps in {PretextShare * training:F0} s = {o.Pretext.Epochs} epochs of {stepsPerEpoch} steps, {o.Pretext.WarmupEpochs} warm-up.");
+        if (pretextSteps < 300)
+            Decide($"Warning: {pretextSteps} SimCLR steps are few (the calibration used 500 to 1,200); a larger budget gives better features.");
+
+        int selfBatch = Math.Clamp(n / 3, 16, 500);
+        double selfStepSeconds = selfBatch * perImage * SelfLabelShare;
+        int selfSteps = (int)((1 - PretextShare) * training / selfStepSeconds);
+        int selfStepsPerEpoch = Math.Max(1, n / selfBatch);
+        int selfEpochs = Math.Min(selfSteps / selfStepsPerEpoch, 20);
+        o.SelfLabeling.BatchSize = selfBatch;
+        if (selfEpochs >= 1)
+        {
+            o.SelfLabeling.Epochs = selfEpochs;
+            Decide($"Self-labelling: batch {selfBatch}, {selfEpochs} epochs ({selfEpochs * selfStepsPerEpoch} steps).");
+        }
+        else
+        {
+            o.SelfLabelingEnabled = false;
+            o.SelfLabeling.Epochs = 1;
+            Decide($"Self-labelling off: the budget leaves {(1 - PretextShare) * training:F0} s, less than one epoch ({selfStepsPerEpoch * selfStepSeconds:F0} s).");
+        }
+
+        int actualPretextSteps = o.Pretext.Epochs * stepsPerEpoch;
+        int actualSelfSteps = o.SelfLabelingEnabled ? o.SelfLabeling.Epochs * selfStepsPerEpoch : 0;
+        double estimate = clock.Elapsed.TotalSeconds + fixedSeconds + actualPretextSteps * stepSeconds +
+                          actualSelfSteps * selfStepSeconds;
+        var plan = new StagePlan(actualPretextSteps, o.Clustering.Epochs * Math.Max(1, n / clusteringBatch), actualSelfSteps, estimate);
+        Decide($"Estimated wall time {estimate:F0} s of the {total.TotalSeconds:F0} s budget.");
+        foreach (var line in decisions)
+            logger?.LogInformation("Fit: {Decision}", line);
+        return new FittedOptions(o, total, measurement, plan, decisions.AsReadOnly());
+    }
+
+    private static int PowerOfTwoAtMost(int value) => 1 << (31 - int.LeadingZeroCount(Math.Max(1, value)));
+
+    private static int CeilDiv(int a, int b) => (a + Math.Max(1, b) - 1) / Math.Max(1, b);
+}

@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+using Scan.Core.Pipeline;
+using Scan.Core.Pipeline.Fitting;
+using Scan.Core.Pretext;
+using Scan.Core.Training;
+using Scan.Tests.Stages;
+
+namespace Scan.Tests.Pipeline;
+
+/// <summary>
+/// <see cref="ScanPresets.ForAsync"/>: options fitted to the data and to a budget are valid for that data, their
+/// stage lengths follow from steps and the budget rather than from a fixed epoch count, and bad requests fail clearly.
+/// </summary>
+[Collection(nameof(TrainingCollection))]
+public sealed class DataFittedPresetTests
+{
+    private static void ShouldBeValid(ScanOptions options)
+    {
+        var failures = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), failures, validateAllProperties: true).Should()
+            .BeTrue(string.Join("; ", failures.Select(f => f.ErrorMessage)));
+    }
+
+    [Fact]
+    public async Task Fitted_options_are_valid_for_the_data_and_sized_from_it()
+    {
+        var data = new SyntheticImages(perClass: 30, classes: 4);   // 120 images
+        var fitted = await ScanPresets.ForAsync(data, clusters: 4, budget: TimeSpan.FromSeconds(30));
+        var o = fitted.Options;
+
+        ShouldBeValid(o);
+        o.Clustering.Clusters.Should().Be(4);
+        o.Pretext.BatchSize.Should().BeLessThanOrEqualTo(data.Count / 3, "several steps per epoch even on a small folder");
+        o.Clustering.BatchSize.Should().BeLessThanOrEqualTo(data.Count / 3);
+        o.SelfLabeling.BatchSize.Should().BeLessThanOrEqualTo(data.Count / 3);
+        o.Mining.NumNeighbors.Should().BeInRange(5, 20).And.BeLessThan(data.Count / 4, "fewer neighbours than a cluster holds");
+        o.Augmentation.Mean.Should().HaveCount(data.Channels);
+        o.Augmentation.Strong.CutoutSize.Should().BeLessThanOrEqualTo(data.Height / 2);
+        o.Pretext.Precision.Should().BeOneOf(TrainingPrecision.Float32, TrainingPrecision.BFloat16);
+        fitted.Precision.Float32SecondsPerStep.Should().BePositive();
+        fitted.Precision.BFloat16SecondsPerStep.Should().BePositive();
+        o.Clustering.EntropyWeights.Should().NotBeNull().And.HaveCountGreaterThan(1, "heads train with several λ");
+        fitted.Plan.PretextSteps.Should().Be(o.Pretext.Epochs * (data.Count / o.Pretext.BatchSize));
+        fitted.Decisions.Should().Contain(d => d.Contains("SimCLR")).And.Contain(d => d.StartsWith("Probe"));
+    }
+
+    [Fact]
+    public async Task Stage_lengths_follow_the_budget_and_the_image_count_not_a_fixed_epoch_count()
+    {
+        var small = new SyntheticImages(perClass: 30, classes: 4);    // 120 images
+        var large = new SyntheticImages(perClass: 120, classes: 4);   // 480 images
+        var shortRun = await ScanPresets.ForAsync(small, 4, TimeSpan.FromSeconds(30));
+        var longRun = await ScanPresets.ForAsync(small, 4, TimeSpan.FromSeconds(240));
+        var moreImages = await ScanPresets.ForAsync(large, 4, TimeSpan.FromSeconds(240));
+
+        // Eight times the budget: several times the steps (timing noise of the probe is well below 2x).
+        longRun.Plan.PretextSteps.Should().BeGreaterThan(2 * shortRun.Plan.PretextSteps);
+        // Four times the images in the same budget: fewer epochs, since each epoch holds more steps.
+        moreImages.Options.Pretext.Epochs.Should().BeLessThan(longRun.Options.Pretext.Epochs);
+        longRun.Plan.EstimatedSeconds.Should().BeLessThanOrEqualTo(240 * 1.05);
+    }
+
+    [Fact]
+    public async Task A_tiny_budget_turns_self_labelling_off_and_says_so()
+    {
+        var data = new SyntheticImages(perClass: 30, classes: 4);
+        var fitted = await ScanPresets.ForAsync(data, 4, TimeSpan.FromSeconds(0.5));
+        fitted.Options.SelfLabelingEnabled.Should().BeFalse();
+        fitted.Plan.SelfLabelingSteps.Should().Be(0);
+        fitted.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off")).And.Contain(d => d.StartsWith("Warning"));
+        ShouldBeValid(fitted.Options);
+    }
+
+    [Fact]
+    public async Task Too_few_images_or_clusters_or_no_budget_are_refused_with_the_numbers()
+    {
+        var data = new SyntheticImages(perClass: 3, classes: 4);   // 12 images
+        var act = () => ScanPresets.ForAsync(data, clusters: 10);
+        (await act.Should().ThrowAsync<ArgumentException>()).WithMessage("*12 images*10 clusters need at least 20*");
+        await FluentActions.Awaiting(() => ScanPresets.ForAsync(data, clusters: 1)).Should().ThrowAsync<ArgumentOutOfRangeException>();
+        await FluentActions.Awaiting(() => ScanPresets.ForAsync(data, 2, TimeSpan.Zero)).Should().ThrowAsync<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public async Task Auto_precision_measures_both_formats_and_trains_in_the_one_it_reports()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        var trainer = new SimClrTrainer(new SimClrOptions { Epochs = 1, BatchSize = 32, ProjectionDim = 16, Precision = TrainingPrecision.Auto },
+            Augment.Recipes.AugmentationRecipes.SimClr(new Augment.NormalizationStats([0.5f], [0.25f])));
+        using var model = new Scan.Core.Models.ContrastiveModel(Scan.Core.Models.ResNetBackbone.Small(inputChannels: data.Channels), 16);
+        var result = await trainer.TrainAsync(model, data);
+
+        result.PrecisionMeasurement.Should().NotBeNull();
+        result.PrecisionMeasurement!.BFloat16Speedup.Should().BePositive();
+        result.Precision.Should().Be(result.PrecisionMeasurement.Chosen);
+        result.Precision.Should().Be(result.PrecisionMeasurement.BFloat16Speedup >= PrecisionChoice.MinimumBFloat16Speedup
+            ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32);
+    }
+}
