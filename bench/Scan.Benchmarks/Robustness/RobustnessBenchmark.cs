@@ -110,6 +110,7 @@ public sealed class RobustnessBenchmark : IComparison
         using var result = ScanPipeline.Create().WithOptions(options).Build().RunAsync(data).GetAwaiter().GetResult();
         // The wall time includes the fitting probe: it is what a user of the defaults waits for.
         var scanTime = watch.Elapsed;
+        Console.WriteLine("  stages: " + string.Join(", ", result.Stages.Select(st => $"{st.Stage} {st.Seconds:F0} s")));
         foreach (var check in result.Health.Where(c => c.Fired))
             Console.WriteLine($"  health: {check}");
         yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.Plan.EstimatedSeconds:F0} s, {options.Pretext.Precision})",

@@ -12,9 +12,9 @@ namespace Scan.Augment.Imaging;
 /// Alpha is dropped without compositing (the colour channels are kept as stored, un-premultiplied), as Pillow's
 /// <c>convert("RGB")</c> does. The EXIF orientation (<see cref="SKCodec.EncodedOrigin"/>) is applied, so a photo taken
 /// in portrait comes out upright (torchvision's image folders do not apply it; phones store most photos rotated, and
-/// a model should not have to learn sideways copies of every class). Resizing
-/// stretches to exactly the requested size (no aspect-preserving crop) with bilinear filtering over mipmaps, so large
-/// downscales are anti-aliased; values differ slightly from Pillow's resampling.
+/// a model should not have to learn sideways copies of every class). Resizing keeps the aspect ratio: the largest
+/// centred region of the requested aspect ratio is cut out (torchvision's Resize + CenterCrop), then scaled with
+/// bilinear filtering over mipmaps, so large downscales are anti-aliased; values differ slightly from Pillow's resampling.
 /// </remarks>
 /// <example>
 /// <code>
@@ -260,13 +260,34 @@ public static class ImageDecoder
         return oriented;
     }
 
-    /// <summary>Returns a resized copy, or null when the bitmap already has the requested size.</summary>
+    /// <summary>
+    /// Returns a resized copy, or null when the bitmap already has the requested size. When the aspect ratios differ,
+    /// the largest centred region of the requested aspect ratio is taken first, so a 4:3 photo becomes a square of its
+    /// middle instead of a squeezed one (stretching changes the shapes a network learns from).
+    /// </summary>
     private static SKBitmap? Resize(SKBitmap bitmap, int height, int width)
     {
         if (bitmap.Width == width && bitmap.Height == height)
             return null;
+        // Integer arithmetic so the crop is exact and the same on every machine.
+        long cropWidth = bitmap.Width, cropHeight = bitmap.Height;
+        if ((long)bitmap.Width * height > (long)bitmap.Height * width)
+            cropWidth = Math.Max(1, (long)bitmap.Height * width / height);
+        else if ((long)bitmap.Width * height < (long)bitmap.Height * width)
+            cropHeight = Math.Max(1, (long)bitmap.Width * height / width);
+        using var cropped = cropWidth == bitmap.Width && cropHeight == bitmap.Height ? null : new SKBitmap();
+        var source = bitmap;
+        if (cropped is not null)
+        {
+            int left = (int)((bitmap.Width - cropWidth) / 2), top = (int)((bitmap.Height - cropHeight) / 2);
+            if (!bitmap.ExtractSubset(cropped, new SKRectI(left, top, left + (int)cropWidth, top + (int)cropHeight)))
+                throw new InvalidOperationException($"SkiaSharp could not crop a {bitmap.Width}x{bitmap.Height} image to its centre {cropWidth}x{cropHeight}.");
+            source = cropped;
+            if (source.Width == width && source.Height == height)
+                return source.Copy();
+        }
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        return bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
+        return source.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
                ?? throw new InvalidOperationException($"SkiaSharp could not resize a {bitmap.Width}x{bitmap.Height} image to {width}x{height}.");
     }
 

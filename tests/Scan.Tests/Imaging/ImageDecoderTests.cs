@@ -36,6 +36,27 @@ public class ImageDecoderTests : IDisposable
         return values;
     }
 
+    [Theory]
+    [InlineData(40, 20)]   // landscape: the left and right quarters are cut off
+    [InlineData(20, 40)]   // portrait: the top and bottom quarters are cut off
+    public void Resizing_to_a_square_keeps_the_aspect_ratio_by_taking_the_centre_instead_of_stretching(int width, int height)
+    {
+        // Red outer quarters along the long side, green middle half: the centred square is all green. Stretching the
+        // whole image would bring red into the left/right (or top/bottom) columns of the result.
+        bool landscape = width > height;
+        string path = Write("wide.bmp", Bmp(width, height, (x, y) =>
+        {
+            int along = landscape ? x : y, length = landscape ? width : height;
+            return along < length / 4 || along >= 3 * length / 4 ? ((byte)255, (byte)0, (byte)0) : ((byte)0, (byte)255, (byte)0);
+        }));
+
+        var pixels = ImageDecoder.DecodePixels(path, 10, 10);
+
+        pixels.Should().HaveCount(3 * 10 * 10);
+        pixels.Take(100).Should().OnlyContain(r => r < 8, "no red from the cut-off quarters");
+        pixels.Skip(100).Take(100).Should().OnlyContain(g => g > 247, "the middle half is all that remains");
+    }
+
     [Fact]
     public void Decodes_a_hand_built_bmp_exactly_as_channels_rows_columns()
     {

@@ -88,8 +88,9 @@ internal static class PresetFitter
         o.Augmentation.Weak = new WeakViewOptions { CropPadding = padding };
         Decide($"Augmentation: crop padding {padding} px, Cutout up to {cutout} px.");
 
-        // Batches: at most a third of the data, so even 500 images give several steps per epoch; a power of two.
-        int pretextBatch = PowerOfTwoAtMost(Math.Clamp(n / 3, 16, 256));
+        // Batches: 256 as the calibration from 5,000 images on; below, smaller batches buy more optimizer steps in
+        // the same time (a step costs about its batch), which a short schedule on few images needs more than negatives.
+        int pretextBatch = Math.Min(PowerOfTwoAtMost(Math.Max(16, n / 3)), n >= 5000 ? 256 : n >= 1000 ? 128 : 64);
         o.Pretext.BatchSize = pretextBatch;
         o.Pretext.LearningRate = 0.4 * Math.Sqrt(pretextBatch / 256.0);
         Decide($"SimCLR batch {pretextBatch}, learning rate {o.Pretext.LearningRate:F2} (0.4 at 256, square-root scaled).");
