@@ -160,6 +160,25 @@ public static class ImageDecoder
         PlanarPixels.Write(resized ?? bitmap, mode, destination);
     }
 
+    /// <summary>
+    /// The upright size of an image file (EXIF orientation applied) read from its header, without decoding pixels:
+    /// what a folder survey needs to choose an input size.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can read; the message names it.</exception>
+    public static (int Height, int Width) ReadDimensions(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' not found.", path);
+        using var stream = new SKFileStream(path);
+        using var codec = SKCodec.Create(stream, out var created);
+        if (codec is null)
+            throw new InvalidDataException($"Cannot read the size of '{path}': not a PNG, JPEG, WebP, BMP or GIF image (SkiaSharp: {created}).");
+        bool swap = codec.EncodedOrigin >= SKEncodedOrigin.LeftTop && codec.EncodedOrigin <= SKEncodedOrigin.LeftBottom;
+        return swap ? (codec.Info.Width, codec.Info.Height) : (codec.Info.Height, codec.Info.Width);
+    }
+
     private static Tensor ToTensor(SKBitmap bitmap, ColorMode mode)
     {
         using var scope = NewDisposeScope();

@@ -26,6 +26,56 @@ public class ImageFolderDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Grayscale_detection_makes_a_folder_of_gray_rgb_files_one_channel_and_leaves_a_colour_folder_rgb()
+    {
+        // Gray pictures saved as RGB (as scanners and many exports do), with a gradient so the planes carry content.
+        for (int k = 0; k < 3; k++)
+            File.WriteAllBytes(_folder.File($"gray/{k}.png"), Encode(SKEncodedImageFormat.Png, 4, 4, (x, y) =>
+            {
+                byte v = (byte)(20 * x + 50 * y + 10 * k);
+                return (v, v, v);
+            }));
+        var detect = Size4 with { DetectGrayscale = true };
+
+        using var gray = ImageFolderDataset.Load(_folder.Path, detect);
+        using var asGrayscale = ImageFolderDataset.Load(_folder.Path, Size4 with { ColorMode = ColorMode.Grayscale });
+        gray.Channels.Should().Be(1);
+        using (var a = gray.GetBytes([0, 1, 2]))
+        using (var b = asGrayscale.GetBytes([0, 1, 2]))
+            a.data<byte>().ToArray().Should().Equal(b.data<byte>().ToArray(), "R = G = B is its own luma");
+
+        WriteImage("gray/colour.png", 1);   // one colour image: the folder is not grayscale
+        using var mixed = ImageFolderDataset.Load(_folder.Path, detect);
+        mixed.Channels.Should().Be(3);
+    }
+
+    [Fact]
+    public void Suggested_options_use_the_median_shorter_side_capped_and_loading_reports_progress_to_the_end()
+    {
+        int[] sides = [12, 20, 24, 40, 64];
+        for (int i = 0; i < sides.Length; i++)
+            File.WriteAllBytes(_folder.File($"img{i}.png"), Encode(SKEncodedImageFormat.Png, sides[i] + 10, sides[i], (_, _) => Colour(i)));
+
+        var (options, median) = ImageFolderDataset.SuggestOptions(_folder.Path);
+        median.Should().Be(24);
+        (options.Height, options.Width).Should().Be((24, 24));
+        options.DetectGrayscale.Should().BeTrue();
+        ImageFolderDataset.SuggestOptions(_folder.Path, maxSide: 16).Options.Height.Should().Be(16);
+
+        var reports = new List<ImageFolderProgress>();
+        using var dataset = ImageFolderDataset.Load(_folder.Path, options with { MaxDegreeOfParallelism = 1 },
+            new SynchronousProgress<ImageFolderProgress>(reports.Add));
+        reports.Should().NotBeEmpty();
+        reports[^1].Should().Be(new ImageFolderProgress(5, 5));
+        reports.Select(r => r.Decoded).Should().BeInAscendingOrder();
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    [Fact]
     public void Class_sub_folders_give_sorted_class_names_labels_and_files()
     {
         WriteImage("dog/b.png", 1);

@@ -52,7 +52,16 @@ public sealed class ImageFolderDataset : ByteImageDataset
     /// <exception cref="InvalidDataException">The folder (or a class sub-folder) holds no images, holds images both
     /// beside and inside class sub-folders, or a file cannot be decoded (unless skipped) or none can; the message names
     /// the folder or file.</exception>
-    public static ImageFolderDataset Load(string root, ImageFolderOptions options)
+    public static ImageFolderDataset Load(string root, ImageFolderOptions options) => Load(root, options, progress: null);
+
+    /// <summary>Decodes every image under <paramref name="root"/>, reporting how many are done.</summary>
+    /// <param name="root">A folder with one sub-folder per class, or with the image files themselves.</param>
+    /// <param name="options">Output size, colour mode and whether to skip undecodable files.</param>
+    /// <param name="progress">Receives (decoded, total) about a hundred times over the folder, from decoding threads.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the parallelism in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
+    public static ImageFolderDataset Load(string root, ImageFolderOptions options, IProgress<ImageFolderProgress>? progress)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
@@ -74,6 +83,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
 
         var pixels = new byte[(long)files.Length * imageBytes];
         var failures = new InvalidDataException?[files.Length];
+        int decoded = 0, reportEvery = Math.Max(1, files.Length / 100);
         try
         {
             Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, i =>
@@ -87,6 +97,9 @@ public sealed class ImageFolderDataset : ByteImageDataset
                 {
                     failures[i] = e;
                 }
+                int done = Interlocked.Increment(ref decoded);
+                if (progress is not null && (done % reportEvery == 0 || done == files.Length))
+                    progress.Report(new ImageFolderProgress(done, files.Length));
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
@@ -126,6 +139,17 @@ public sealed class ImageFolderDataset : ByteImageDataset
 
         if (failed > 0)
             Array.Resize(ref pixels, kept.Count * imageBytes);
+        if (options.DetectGrayscale && options.ColorMode == ColorMode.Rgb && AllGray(pixels, kept.Count, imageBytes / 3))
+        {
+            // Every image has R = G = B: keep the red plane of each (equal to the luma Grayscale mode would compute).
+            int plane = imageBytes / 3;
+            var gray = new byte[(long)kept.Count * plane];
+            for (int i = 0; i < kept.Count; i++)
+                Array.Copy(pixels, (long)i * imageBytes, gray, (long)i * plane, plane);
+            pixels = gray;
+            imageBytes = plane;
+            options = options with { ColorMode = ColorMode.Grayscale };
+        }
         return new ImageFolderDataset(
             new ArrayPixelSource(pixels, kept.Count, imageBytes),
             options,
@@ -133,6 +157,60 @@ public sealed class ImageFolderDataset : ByteImageDataset
             classNames,
             kept.Select(i => files[i]).ToArray(),
             skipped.ToArray());
+    }
+
+    /// <summary>True when, in every image of the planar RGB buffer, the three colour planes are equal.</summary>
+    private static bool AllGray(byte[] pixels, int count, int plane)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var r = pixels.AsSpan((int)((long)i * 3 * plane), plane);
+            var g = pixels.AsSpan((int)((long)i * 3 * plane + plane), plane);
+            var b = pixels.AsSpan((int)((long)i * 3 * plane + 2 * plane), plane);
+            if (!r.SequenceEqual(g) || !r.SequenceEqual(b))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Options read from the folder itself: a square input whose side is the median of the images' shorter sides,
+    /// capped at <paramref name="maxSide"/> (training cost grows with the square of the side), RGB with grayscale
+    /// detection, undecodable files skipped. Reads image headers only (up to 1,000 files spread over the folder).
+    /// </summary>
+    /// <param name="root">The image folder.</param>
+    /// <param name="maxSide">The largest side chosen; 32 by default, CIFAR's size, which a 2-core CPU trains in minutes.</param>
+    /// <returns>The options and the images' median shorter side before capping.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSide"/> is below 8.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">The folder holds no images, or none of the surveyed headers can be read.</exception>
+    public static (ImageFolderOptions Options, int MedianSide) SuggestOptions(string root, int maxSide = 32)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 8);
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"Image folder '{root}' not found.");
+        var (files, _, _) = FindImages(root);
+        int step = Math.Max(1, files.Length / 1000);
+        var sides = new List<int>();
+        for (int i = 0; i < files.Length; i += step)
+        {
+            try
+            {
+                var (h, w) = ImageDecoder.ReadDimensions(files[i]);
+                sides.Add(Math.Min(h, w));
+            }
+            catch (InvalidDataException)
+            {
+                // An unreadable file is the decoder's to report (or skip); the survey only needs the others.
+            }
+        }
+        if (sides.Count == 0)
+            throw new InvalidDataException($"None of the {files.Length} image files surveyed in '{root}' has a readable header; the first is '{files[0]}'.");
+        sides.Sort();
+        int median = sides[sides.Count / 2];
+        int side = Math.Clamp(median, 8, maxSide);
+        return (new ImageFolderOptions { Height = side, Width = side, ColorMode = ColorMode.Rgb, DetectGrayscale = true, SkipUndecodable = true }, median);
     }
 
     private static (string[] Files, int[]? Labels, string[]? ClassNames) FindImages(string root)
