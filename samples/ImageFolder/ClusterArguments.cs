@@ -6,6 +6,7 @@ internal sealed record ClusterArguments(
     int Clusters,
     int Size,
     bool Grayscale,
+    TimeSpan? Budget,
     int Epochs,
     long Seed,
     DirectoryInfo Output,

@@ -18,17 +18,27 @@ var clusters = new Option<int>("--clusters", "-k")
 };
 var size = new Option<int>("--size")
 {
-    Description = "Every image is resized to a square of this side in pixels before training (larger is slower).",
-    DefaultValueFactory = _ => 32,
+    Description = "Side in pixels of the square every image is centre-cropped and resized to (larger is slower). Default: the images' median shorter side, at most 32.",
 };
 var grayscale = new Option<bool>("--grayscale")
 {
-    Description = "Decode images as grayscale (1 channel) instead of RGB.",
+    Description = "Decode images as grayscale (1 channel). Default: grayscale when every image has equal red, green and blue, else RGB.",
+};
+var budget = new Option<TimeSpan?>("--budget")
+{
+    Description = "Wall time for the whole run, e.g. 00:05:00; the stage lengths are fitted to it on this machine. Default: 2 minutes plus 40 ms per image.",
+    CustomParser = r =>
+    {
+        string text = r.Tokens.Single().Value;
+        var value = SampleTime.Parse(text);
+        if (value is null)
+            r.AddError($"--budget must be a duration such as 90s, 5m, 1h30m or 00:05:00, got '{text}'.");
+        return value;
+    },
 };
 var epochs = new Option<int>("--epochs")
 {
-    Description = "SimCLR (pretext) epochs: the longest stage; more epochs give better features (20 in the Fashion-MNIST Quick preset).",
-    DefaultValueFactory = _ => 20,
+    Description = "SimCLR (pretext) epochs, overriding the length fitted to the budget.",
 };
 var seed = new Option<long>("--seed")
 {
@@ -58,23 +68,28 @@ size.Validators.Add(r =>
 {
     int value = r.GetValueOrDefault<int>();
     // 8 pixels: the ResNet stem downsamples by 8 before pooling; above 256 one CPU epoch takes far too long.
-    if (value is < 8 or > 256)
+    if (value is not 0 and (< 8 or > 256))
         r.AddError($"--size must be between 8 and 256 pixels, got {value}.");
 });
 epochs.Validators.Add(r =>
 {
-    if (r.GetValueOrDefault<int>() < 1)
+    if (r.GetValueOrDefault<int>() < 0)
         r.AddError($"--epochs must be at least 1, got {r.GetValueOrDefault<int>()}.");
 });
-
-var root = new RootCommand("Scan.NET: clusters. folder of images into K groups without labels (SCAN, Van Gansbeke et al., ECCV 2020).")
+budget.Validators.Add(r =>
 {
-    folder, clusters, size, grayscale, epochs, seed, output, runDirectory, skipUndecodable,
+    if (r.GetValueOrDefault<TimeSpan?>() is { } value && value <= TimeSpan.Zero)
+        r.AddError($"--budget must be positive, got {value}.");
+});
+
+var root = new RootCommand("Scan.NET: clusters a folder of images into K groups without labels (SCAN, Van Gansbeke et al., ECCV 2020).")
+{
+    folder, clusters, size, grayscale, budget, epochs, seed, output, runDirectory, skipUndecodable,
 };
 root.SetAction((parse, cancellationToken) => Run(new ClusterArguments(
     parse.GetValue(folder)!, parse.GetValue(clusters), parse.GetValue(size), parse.GetValue(grayscale),
-    parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(output)!, parse.GetValue(runDirectory),
-    parse.GetValue(skipUndecodable)), cancellationToken));
+    parse.GetValue(budget), parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(output)!,
+    parse.GetValue(runDirectory), parse.GetValue(skipUndecodable)), cancellationToken));
 return await root.Parse(args).InvokeAsync();
 
 static async Task<int> Run(ClusterArguments arguments, CancellationToken cancellationToken)
@@ -89,13 +104,20 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
     ImageFolderDataset dataset;
     try
     {
-        dataset = ImageFolderDataset.Load(arguments.Folder.FullName, new ImageFolderOptions
+        // The size and colour come from the images unless given: the median shorter side (at most 32) and grayscale
+        // when every file has R = G = B.
+        var (suggested, medianSide) = ImageFolderDataset.SuggestOptions(arguments.Folder.FullName);
+        var folderOptions = suggested with
         {
-            Height = arguments.Size,
-            Width = arguments.Size,
+            Height = arguments.Size > 0 ? arguments.Size : suggested.Height,
+            Width = arguments.Size > 0 ? arguments.Size : suggested.Width,
             ColorMode = arguments.Grayscale ? Scan.Augment.Imaging.ColorMode.Grayscale : Scan.Augment.Imaging.ColorMode.Rgb,
+            DetectGrayscale = !arguments.Grayscale,
             SkipUndecodable = arguments.SkipUndecodable,
-        });
+        };
+        if (arguments.Size == 0)
+            Console.WriteLine($"Input size {folderOptions.Height}x{folderOptions.Width}: the images' median shorter side is {medianSide} px{(medianSide > folderOptions.Height ? ", capped" : "")}.");
+        dataset = ImageFolderDataset.Load(arguments.Folder.FullName, folderOptions, new DecodeProgress());
     }
     catch (InvalidDataException e)
     {
@@ -118,20 +140,18 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         if (dataset.Count < minimum)
         {
             Console.Error.WriteLine(
-                $"Error: '{arguments.Folder.FullName}' holds {dataset.Count} usable image(s); {arguments.Clusters} clusters.eed at least {minimum} (two per cluster, and at least 8).");
+                $"Error: '{arguments.Folder.FullName}' holds {dataset.Count} usable image(s); {arguments.Clusters} clusters need at least {minimum} (two per cluster, and at least 8).");
             return 1;
         }
 
-        var options = ConfigureOptions(arguments);
-        foreach (var change in SmallFolderFit.Apply(options, dataset.Count))
-            Console.WriteLine($"Note: {change} ({dataset.Count} images).");
+        var options = await ConfigureOptions(arguments, dataset, cancellationToken);
 
         var builder = ScanPipeline.Create().WithOptions(options).WithSeed(arguments.Seed);
         if (arguments.RunDirectory is not null)
             builder.WithRunDirectory(arguments.RunDirectory.FullName);
         var pipeline = builder.Build();
 
-        Console.WriteLine($"Clustering {dataset.Count} images of {arguments.Size}x{arguments.Size} ({(arguments.Grayscale ? "grayscale" : "RGB")}) into {arguments.Clusters} clusters, seed {arguments.Seed}.");
+        Console.WriteLine($"Clustering {dataset.Count} images of {dataset.Height}x{dataset.Width} ({(dataset.Channels == 1 ? "grayscale" : "RGB")}) into {arguments.Clusters} clusters, seed {arguments.Seed}.");
         ScanResult result;
         try
         {
@@ -169,19 +189,28 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
     return 0;
 }
 
-// The Fashion-MNIST Quick preset (a small ResNet of width 16 trained in minutes on a CPU) with the user's K, epochs
-// and image size; normalisation statistics come from the folder itself.
-static ScanOptions ConfigureOptions(ClusterArguments arguments)
+// Options fitted to this folder and this machine (ScanPresets.ForAsync), with the user's overrides on top. A run
+// directory that already holds a run is resumed with the options it was started with: a second fit would time the
+// machine again and come out slightly different, which the run directory would refuse.
+static async Task<ScanOptions> ConfigureOptions(ClusterArguments arguments, ImageFolderDataset dataset, CancellationToken cancellationToken)
 {
-    var options = ScanPresets.FashionMnistQuick();
-    options.Clustering.Clusters = arguments.Clusters;
-    options.Pretext.Epochs = arguments.Epochs;
-    options.Augmentation.Mean = null;
-    options.Augmentation.Std = null;
-    // Scaled from the paper's CIFAR-10 recipe on 32x32 images: crop padding 4 (1/8 of the side), Cutout 16 (half).
-    int padding = Math.Max(1, arguments.Size / 8);
-    options.Augmentation.Strong = new Scan.Augment.Recipes.StrongViewOptions { CropPadding = padding, CutoutSize = arguments.Size / 2 };
-    options.Augmentation.Weak = new Scan.Augment.Recipes.WeakViewOptions { CropPadding = padding };
+    if (arguments.RunDirectory is not null && ScanOptions.FromRunDirectory(arguments.RunDirectory.FullName) is { } saved)
+    {
+        Console.WriteLine($"Resuming the run in {arguments.RunDirectory.FullName} with the options it was started with.");
+        return saved;
+    }
+
+    Console.WriteLine("Fitting the options to the folder and timing a few training steps on this machine...");
+    var fitted = await ScanPresets.ForAsync(dataset, arguments.Clusters, arguments.Budget, cancellationToken: cancellationToken);
+    foreach (string decision in fitted.Decisions)
+        Console.WriteLine($"  {decision}");
+    var options = fitted.Options;
+    if (arguments.Epochs > 0)
+    {
+        Console.WriteLine($"  --epochs {arguments.Epochs} overrides the fitted {options.Pretext.Epochs} SimCLR epochs.");
+        options.Pretext.Epochs = arguments.Epochs;
+        options.Pretext.WarmupEpochs = Math.Min(options.Pretext.WarmupEpochs, arguments.Epochs - 1);
+    }
     return options;
 }
 
@@ -195,5 +224,18 @@ internal sealed class ConsoleProgress : IProgress<ScanProgress>
             return;
         string loss = value.Metrics.TryGetValue("loss", out var l) ? $", loss {l:0.000}" : "";
         Console.WriteLine($"  {value.Stage} epoch {value.Epoch}/{value.TotalEpochs}{loss} ({value.Elapsed.TotalSeconds:F0} s)");
+    }
+}
+
+/// <summary>Prints decoding progress at every tenth of the folder.</summary>
+internal sealed class DecodeProgress : IProgress<ImageFolderProgress>
+{
+    private int _lastTenth = -1;
+
+    public void Report(ImageFolderProgress value)
+    {
+        int tenth = (int)(value.Fraction * 10);
+        if (Interlocked.Exchange(ref _lastTenth, Math.Max(tenth, Volatile.Read(ref _lastTenth))) < tenth)
+            Console.WriteLine($"  Decoded {value.Decoded}/{value.Total} images");
     }
 }

@@ -87,6 +87,25 @@ internal sealed class RunDirectory
     /// <summary>Format version of options.json and report.json (see <see cref="ChecksummedJson"/>).</summary>
     private const int JsonFormatVersion = 1;
 
+    /// <summary>The options.json of the run in <paramref name="root"/>, or null when there is none.</summary>
+    /// <exception cref="InvalidDataException">The file is damaged or not options; the message names it.</exception>
+    internal static ScanOptions? ReadOptions(string root)
+    {
+        string path = Path.Combine(root, "options.json");
+        if (!File.Exists(path))
+            return null;
+        var json = ChecksummedJson.Read(path, JsonFormatVersion);
+        try
+        {
+            return json.Deserialize<ScanOptions>(ScanJson.Options)
+                   ?? throw new InvalidDataException($"'{path}' is invalid: expected options, found null.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' is invalid: {e.Message}", e);
+        }
+    }
+
     private static JsonNode Comparable(ScanOptions options)
     {
         var node = JsonSerializer.SerializeToNode(options, ScanJson.Options)!.AsObject();

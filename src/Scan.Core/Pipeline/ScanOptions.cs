@@ -132,6 +132,18 @@ public sealed class ScanOptions : IValidatableObject
         }
     }
 
+    /// <summary>
+    /// The options the run in <paramref name="runDirectory"/> was started with, or null when the folder holds no run.
+    /// Resume a run with these: options fitted by measurement (<see cref="ScanPresets.ForAsync"/>) would not come
+    /// out identical a second time, and a run directory refuses different options.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Its options.json is damaged; the message names it.</exception>
+    public static ScanOptions? FromRunDirectory(string runDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runDirectory);
+        return Pipeline.RunDirectory.ReadOptions(runDirectory);
+    }
+
     /// <summary>A deep copy (via JSON), so a built pipeline cannot be changed from outside.</summary>
     public ScanOptions Clone() =>
         System.Text.Json.JsonSerializer.Deserialize<ScanOptions>(
