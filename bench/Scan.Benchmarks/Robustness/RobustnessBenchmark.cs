@@ -34,7 +34,7 @@ public sealed class RobustnessBenchmark : IComparison
     private static readonly string[] AllRows =
     [
         "fmnist-500", "fmnist-1000", "fmnist-2000", "fmnist-5000", "fmnist-10000", "fmnist-60000",
-        "fmnist-2000-rgb64-folder", "fmnist-imbalance-10to1", "fmnist-2000-k5", "fmnist-2000-k20", "shapes-folder",
+        "fmnist-2000-rgb64-folder", "fmnist-imbalance-10to1", "fmnist-2000-k5", "fmnist-2000-k20", "shapes-folder", "digits-folder",
     ];
 
     /// <summary>
@@ -150,6 +150,8 @@ public sealed class RobustnessBenchmark : IComparison
                 return (TintedFolder(Subset(Train(), Stratified(Train(), 2000))), 10);
             case "shapes-folder":
                 return (ShapesFolder(smoke ? 300 : 2000, 5), 5);
+            case "digits-folder":
+                return (DigitsFolder(), 10);
             default: throw new ArgumentException($"robustness: unknown row '{row}'.");
         }
     }
@@ -237,7 +239,25 @@ public sealed class RobustnessBenchmark : IComparison
             using var big = small.Resize(new SKImageInfo(64, 64, SKColorType.Rgba8888, SKAlphaType.Opaque), new SKSamplingOptions(SKFilterMode.Linear));
             Save(big, Path.Combine(root, names[source.Labels![i]], $"{i:D5}.png"));
         }
-        return ImageFolderDataset.Load(root, new ImageFolderOptions { Height = 64, Width = 64 });
+        return LoadAsUserWould(root);
+    }
+
+    /// <summary>The ImageFolder sample's path: size and colour read from the files (median side, capped at 32).</summary>
+    private static ImageFolderDataset LoadAsUserWould(string root) =>
+        ImageFolderDataset.Load(root, ImageFolderDataset.SuggestOptions(root).Options);
+
+    /// <summary>scikit-learn's 1,797 8x8 digits written as PNGs by make_digits_folder.py (needs python3-sklearn).</summary>
+    private static IImageDataset DigitsFolder()
+    {
+        string root = FreshFolder("digits");
+        string script = FindRepositoryFile("bench/Scan.Benchmarks/Robustness/make_digits_folder.py");
+        var start = new ProcessStartInfo("/usr/bin/python3", [script, root]) { RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start /usr/bin/python3.");
+        string errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"make_digits_folder.py failed (is python3-sklearn installed?): {errors}");
+        return LoadAsUserWould(root);
     }
 
     /// <summary>Random circles, squares, triangles, stars and crosses on random backgrounds, 64x64 PNGs.</summary>
@@ -279,7 +299,7 @@ public sealed class RobustnessBenchmark : IComparison
             canvas.Flush();
             Save(bitmap, Path.Combine(root, kinds[c], $"{i:D5}.png"));
         }
-        return ImageFolderDataset.Load(root, new ImageFolderOptions { Height = 64, Width = 64 });
+        return LoadAsUserWould(root);
     }
 
     private static SKColor RandomColor(Random random) =>

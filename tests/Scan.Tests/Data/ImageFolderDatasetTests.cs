@@ -68,6 +68,11 @@ public class ImageFolderDatasetTests : IDisposable
         reports.Should().NotBeEmpty();
         reports[^1].Should().Be(new ImageFolderProgress(5, 5));
         reports.Select(r => r.Decoded).Should().BeInAscendingOrder();
+
+        foreach (var file in Directory.GetFiles(_folder.Path))
+            File.Delete(file);
+        File.WriteAllBytes(_folder.File("tiny.png"), Encode(SKEncodedImageFormat.Png, 8, 8, (_, _) => Colour(1)));
+        ImageFolderDataset.SuggestOptions(_folder.Path).Options.Height.Should().Be(ImageFolderDataset.MinimumSuggestedSide, "tiny images are upsampled");
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

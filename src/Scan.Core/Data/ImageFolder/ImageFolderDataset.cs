@@ -173,9 +173,13 @@ public sealed class ImageFolderDataset : ByteImageDataset
         return true;
     }
 
+    /// <summary>The smallest side <see cref="SuggestOptions"/> picks: smaller images are upsampled to it.</summary>
+    public const int MinimumSuggestedSide = 16;
+
     /// <summary>
     /// Options read from the folder itself: a square input whose side is the median of the images' shorter sides,
-    /// capped at <paramref name="maxSide"/> (training cost grows with the square of the side), RGB with grayscale
+    /// at least <see cref="MinimumSuggestedSide"/> and at most <paramref name="maxSide"/> (training cost grows with
+    /// the square of the side), RGB with grayscale
     /// detection, undecodable files skipped. Reads image headers only (up to 1,000 files spread over the folder).
     /// </summary>
     /// <param name="root">The image folder.</param>
@@ -209,7 +213,9 @@ public sealed class ImageFolderDataset : ByteImageDataset
             throw new InvalidDataException($"None of the {files.Length} image files surveyed in '{root}' has a readable header; the first is '{files[0]}'.");
         sides.Sort();
         int median = sides[sides.Count / 2];
-        int side = Math.Clamp(median, 8, maxSide);
+        // Tiny images are upsampled to 16 px: the crops, the Cutout and the network's three stride-2 stages need room
+        // (scikit-learn's 8x8 digits, same budget: ACC 0.663 at 8 px, 0.749 at 16 px).
+        int side = Math.Clamp(median, Math.Min(MinimumSuggestedSide, maxSide), maxSide);
         return (new ImageFolderOptions { Height = side, Width = side, ColorMode = ColorMode.Rgb, DetectGrayscale = true, SkipUndecodable = true }, median);
     }
 
