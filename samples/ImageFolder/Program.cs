@@ -26,7 +26,7 @@ var grayscale = new Option<bool>("--grayscale")
 };
 var budget = new Option<TimeSpan?>("--budget")
 {
-    Description = "Wall time for the whole run, e.g. 00:05:00; the stage lengths are fitted to it on this machine. Default: 2 minutes plus 40 ms per image.",
+    Description = "Wall time for the whole run, e.g. 00:05:00; the stage lengths are fitted to it on this machine. Default: 2.5 minutes plus 40 ms per image.",
     CustomParser = r =>
     {
         string text = r.Tokens.Single().Value;

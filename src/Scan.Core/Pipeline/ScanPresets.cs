@@ -107,7 +107,7 @@ public static class ScanPresets
     /// </summary>
     /// <param name="dataset">The images to cluster (labels, if any, are not used).</param>
     /// <param name="clusters">K, the number of clusters.</param>
-    /// <param name="budget">Wall time for the whole run; null for 2 minutes plus 40 ms per image, at most 45 minutes.</param>
+    /// <param name="budget">Wall time for the whole run; null for 2.5 minutes plus 40 ms per image, at most 45 minutes.</param>
     /// <param name="device">"cpu" (default) or "cuda[:N]", where the steps are timed and trained.</param>
     /// <param name="logger">Receives the measurements and one line per decision.</param>
     /// <param name="cancellationToken">Stops the probe.</param>

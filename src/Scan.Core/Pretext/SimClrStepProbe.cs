@@ -15,17 +15,20 @@ namespace Scan.Core.Pretext;
 /// </summary>
 internal static class SimClrStepProbe
 {
-    /// <summary>Steps timed after the first (which pays for first-touch allocations and kernel selection).</summary>
-    internal const int MeasuredSteps = 3;
+    /// <summary>Steps run before timing starts: the first ones pay for first-touch allocations and kernel selection
+    /// (on the 2-core EPYC the second step was still 1.5-2x slower than the tenth).</summary>
+    internal const int WarmupSteps = 2;
 
-    /// <summary>Median seconds per SimCLR step of <paramref name="pretext"/>'s batch size at <paramref name="precision"/>.</summary>
+    /// <summary>Median seconds per SimCLR step of <paramref name="pretext"/>'s batch size at <paramref name="precision"/>,
+    /// over <paramref name="measuredSteps"/> steps after <see cref="WarmupSteps"/>.</summary>
     public static double SecondsPerStep(Func<ResNetBackbone> backbone, IImageDataset dataset, IAugmentation views,
-        SimClrOptions pretext, TrainingPrecision precision, Device device, CancellationToken cancellationToken)
+        SimClrOptions pretext, TrainingPrecision precision, Device device, CancellationToken cancellationToken,
+        int measuredSteps = 4)
     {
         int batch = Math.Min(pretext.BatchSize, dataset.Count);
         // Cycling through the dataset when it holds fewer images than the probe's batches: the cost of a step does
         // not depend on which images it sees.
-        var indices = Enumerable.Range(0, batch * (MeasuredSteps + 1)).Select(i => i % dataset.Count).ToArray();
+        var indices = Enumerable.Range(0, batch * (WarmupSteps + measuredSteps)).Select(i => i % dataset.Count).ToArray();
         var subset = new ImageDatasetSubset(dataset, indices);
         var options = new SimClrOptions
         {
@@ -44,7 +47,8 @@ internal static class SimClrStepProbe
         });
         new SimClrTrainer(options, views, device, seed: 0)
             .TrainAsync(model, subset, checkpointPath: null, progress, cancellationToken).GetAwaiter().GetResult();
-        var durations = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Order().ToArray();
+        // Step k's duration is the gap between the reports of steps k-1 and k; the warm-up steps' gaps are dropped.
+        var durations = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Skip(WarmupSteps - 1).Order().ToArray();
         if (durations.Length == 0)
             throw new InvalidOperationException("The SimCLR step probe recorded no step; the trainer reported no progress.");
         return durations[durations.Length / 2];
