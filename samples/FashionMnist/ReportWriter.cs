@@ -27,7 +27,13 @@ internal static class ReportWriter
             {
                 stage = s.Stage,
                 s.Seconds,
-                s.Figures,
+                details = s switch
+                {
+                    MiningStageReport m => (object)new { m.NumNeighbors, m.NeighborPurity, m.NeighborPurityTop5, m.KnnAccuracy },
+                    ClusteringStageReport c => new { c.SelectedHead, heads = c.Heads },
+                    SelfLabelingStageReport l => new { l.Skipped, l.ConfidentBefore, l.ConfidentLastEpoch, l.ClusterSpreadBefore, l.ClusterSpreadAfter, l.Reverted, l.AccuracyBeforeRevert },
+                    _ => null,
+                },
                 accuracy = s.Evaluation?.Accuracy,
                 nmi = s.Evaluation?.NormalizedMutualInformation,
                 ari = s.Evaluation?.AdjustedRandIndex,
