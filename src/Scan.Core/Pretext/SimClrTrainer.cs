@@ -24,11 +24,8 @@ namespace Scan.Core.Pretext;
 /// </example>
 public sealed class SimClrTrainer
 {
-    private readonly SimClrOptions _options;
+    private readonly TrainerScaffold<SimClrOptions> _setup;
     private readonly IAugmentation _views;
-    private readonly Device _device;
-    private readonly long _seed;
-    private readonly ILogger? _logger;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">Stage settings; validated here.</param>
@@ -40,14 +37,9 @@ public sealed class SimClrTrainer
     public SimClrTrainer(SimClrOptions options, IAugmentation views, Device? device = null, long seed = 0,
         ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        _setup = new TrainerScaffold<SimClrOptions>(options, device, seed, logger);
         ArgumentNullException.ThrowIfNull(views);
-        OptionsValidation.ThrowIfInvalid(options, nameof(options));
-        _options = options;
         _views = views;
-        _device = device ?? CPU;
-        _seed = seed;
-        _logger = logger;
     }
 
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="dataset"/>.</summary>
@@ -66,13 +58,8 @@ public sealed class SimClrTrainer
     public Task<SimClrResult> TrainAsync(ContrastiveModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(dataset);
-        // The options object is the caller's: it may have changed since the constructor validated it.
-        OptionsValidation.ThrowIfInvalid(_options, "options");
-        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
-        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
-        if (_options.Precision == TrainingPrecision.BFloat16)
+        _setup.CheckStart(model, dataset, m => m.Backbone, _setup.Options.BatchSize);
+        if (_setup.Options.Precision == TrainingPrecision.BFloat16)
             BFloat16Twin.ThrowIfUnsupported(model.Backbone);
 
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
@@ -81,31 +68,19 @@ public sealed class SimClrTrainer
     private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, string? checkpointPath,
         IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
-        model.to(_device);
+        model.to(_setup.Device);
         // With bfloat16, forward and backward run on a bfloat16 copy; SGD, checkpoints and the caller see the model.
-        using var twin = _options.Precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _device) : null;
+        using var twin = _setup.Options.Precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _setup.Device) : null;
         var compute = twin?.Model ?? model;
-        using var source = new BatchSource(dataset, _device);
-        using var loss = new NTXentLoss(_options.Temperature);
-        using var optimizer = optim.SGD(model.parameters(), _options.LearningRate, momentum: _options.Momentum,
-            weight_decay: _options.WeightDecay, nesterov: false);
+        using var source = new BatchSource(dataset, _setup.Device);
+        using var loss = new NTXentLoss(_setup.Options.Temperature);
+        using var optimizer = optim.SGD(model.parameters(), _setup.Options.LearningRate, momentum: _setup.Options.Momentum,
+            weight_decay: _setup.Options.WeightDecay, nesterov: false);
 
-        var loop = new EpochLoop
-        {
-            Stage = ScanStage.Pretext,
-            Epochs = _options.Epochs,
-            DatasetSize = dataset.Count,
-            BatchSize = _options.BatchSize,
-            Seed = _seed,
-            Model = model,
-            Optimizer = optimizer,
-            CheckpointPath = checkpointPath,
-            Progress = progress,
-            Logger = _logger,
-        };
+        var loop = _setup.Loop(ScanStage.Pretext, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, model, optimizer, checkpointPath, progress);
         int steps = loop.StepsPerEpoch;
-        var schedule = new CosineSchedule(_options.LearningRate, _options.FinalLearningRateFraction,
-            (long)_options.WarmupEpochs * steps, (long)_options.Epochs * steps);
+        var schedule = new CosineSchedule(_setup.Options.LearningRate, _setup.Options.FinalLearningRateFraction,
+            (long)_setup.Options.WarmupEpochs * steps, (long)_setup.Options.Epochs * steps);
 
         var history = loop.Run((epoch, step) =>
         {
