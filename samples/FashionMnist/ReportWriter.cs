@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Scan.Augment.Imaging;
 using Scan.Core.Data;
 using Scan.Core.Evaluation;
 using Scan.Core.IO;

@@ -93,7 +93,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         {
             Height = arguments.Size,
             Width = arguments.Size,
-            ColorMode = arguments.Grayscale ? Scan.Augment.Imaging.ColorMode.Grayscale : Scan.Augment.Imaging.ColorMode.Rgb,
+            ColorMode = arguments.Grayscale ? Scan.Core.Data.ColorMode.Grayscale : Scan.Core.Data.ColorMode.Rgb,
             SkipUndecodable = arguments.SkipUndecodable,
         });
     }
