@@ -122,7 +122,7 @@ public sealed class ScanTrainer
                     var anchorImages = _augmentation.Apply(source.Get(anchors), epoch.Generator);
                     var neighborImages = _augmentation.Apply(source.Get(neighborIdx), epoch.Generator);
                     // One backbone pass for both, so BatchNorm statistics cover anchors and neighbours alike.
-                    var features = model.Backbone.forward(cat(new[] { anchorImages, neighborImages }, 0));
+                    var features = model.Backbone.call(cat(new[] { anchorImages, neighborImages }, 0));
                     var halves = features.chunk(2, 0);
                     anchorFeatures = halves[0];
                     neighborFeatures = halves[1];
@@ -212,7 +212,7 @@ public sealed class ScanTrainer
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int n = Math.Min(chunk, source.Count - start);
-            var features = model.Backbone.forward(_evaluation.Apply(source.Range(start, n), generator));
+            var features = model.Backbone.call(_evaluation.Apply(source.Range(start, n), generator));
             for (int h = 0; h < model.HeadCount; h++)
                 logits[h].Add(model.ForwardHead(h, features).cpu().MoveToOuterDisposeScope());
         }

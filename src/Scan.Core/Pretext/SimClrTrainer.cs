@@ -94,10 +94,10 @@ public sealed class SimClrTrainer
             var views = cat(new[] { view1, view2 }, 0);
             twin?.Pull();
             // One forward pass over both views, as the authors do: BatchNorm sees all 2B views. The loss is float32.
-            var projections = compute.forward(twin is null ? views : views.to(ScalarType.BFloat16))
+            var projections = compute.call(twin is null ? views : views.to(ScalarType.BFloat16))
                 .to(ScalarType.Float32);                                            // shape: (2B, projection)
             var z = projections.chunk(2, 0);
-            var value = loss.forward(z[0], z[1]);
+            var value = loss.call(z[0], z[1]);
 
             optimizer.zero_grad();
             value.backward();

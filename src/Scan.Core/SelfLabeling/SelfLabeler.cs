@@ -82,8 +82,8 @@ public sealed class SelfLabeler
                 var images = source.Get(epoch.BatchIndices(step));
                 Tensor weakLogits;
                 using (no_grad())
-                    weakLogits = model.forward(_weak.Apply(images, epoch.Generator));
-                var strongLogits = model.forward(_strong.Apply(images, epoch.Generator));
+                    weakLogits = model.call(_weak.Apply(images, epoch.Generator));
+                var strongLogits = model.call(_strong.Apply(images, epoch.Generator));
                 // NaN weak logits pass no threshold: without this check a diverged model would train on with
                 // "no confident samples" and a loss of exactly 0 instead of stopping.
                 ThrowIfNotFinite(weakLogits, "weak-view logits", epoch.Epoch, step);
