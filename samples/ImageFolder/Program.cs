@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Scan.Core.Data;
-using Scan.Core.IO;
 using Scan.Core.Pipeline;
 using Scan.Core.Training;
 using Scan.Samples.ImageFolder;
@@ -149,7 +148,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         {
             Directory.CreateDirectory(arguments.Output.FullName);
             string csv = Path.Combine(arguments.Output.FullName, "clusters.csv");
-            AtomicFile.WriteAllText(csv, AssignmentsCsv.Format(arguments.Folder.FullName, dataset.Files, result.Assignments, result.Confidences));
+            SampleFile.WriteAllText(csv, AssignmentsCsv.Format(arguments.Folder.FullName, dataset.Files, result.Assignments, result.Confidences));
             string png = Path.Combine(arguments.Output.FullName, "prototypes.png");
             PrototypeSheet.Write(dataset, result.Prototypes, columns: 8, png);
 
