@@ -108,8 +108,7 @@ using (result)
     foreach (var stage in result.Stages)
     {
         var e = stage.Evaluation;
-        string other = string.Join(", ", stage.Figures.Where(f => !f.Key.StartsWith("head", StringComparison.Ordinal))
-            .Select(f => $"{f.Key} {f.Value:0.###}"));
+        string other = Summary(stage);
         table.AddRow(stage.Stage.ToString(), Format(e?.Accuracy), Format(e?.NormalizedMutualInformation),
             Format(e?.AdjustedRandIndex), Markup.Escape(other), stage.Loaded ? "loaded" : $"{stage.Seconds:F0} s");
     }
@@ -122,6 +121,16 @@ using (result)
     AnsiConsole.MarkupLineInterpolated($"Report written to [bold]{Path.GetFullPath(arguments.ReportDirectory)}[/] (metrics.json, prototypes.png, confusion.png, curves.png); total {total.Elapsed.TotalSeconds:F0} s.");
 }
 return 0;
+
+static string Summary(StageReport stage) => stage switch
+{
+    MiningStageReport m => $"K {m.NumNeighbors}" + (m.NeighborPurity is { } p ? $", neighbour purity {p:0.###}, kNN {m.KnnAccuracy:0.###}" : ""),
+    ClusteringStageReport c => $"head {c.SelectedHead} of {c.Heads.Count}",
+    SelfLabelingStageReport { Skipped: true } s => $"skipped: {s.ConfidentBefore} confident",
+    SelfLabelingStageReport s => $"confident {s.ConfidentLastEpoch}, spread {s.ClusterSpreadBefore:0.###} -> {s.ClusterSpreadAfter:0.###}" +
+                                 (s.Reverted ? ", reverted" : ""),
+    _ => "",
+};
 
 static string Format(double? value) => value is null ? "-" : value.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Scan.Augment.Imaging;
 using Scan.Core.Data;
 using Scan.Core.Evaluation;
-using Scan.Core.IO;
 using Scan.Core.Pipeline;
 using Scan.Core.Training;
 using TorchSharp;
@@ -13,6 +11,14 @@ namespace Scan.Samples.FashionMnist;
 /// <summary>Writes the sample's report folder; every file atomically (temporary file, then rename).</summary>
 internal static class ReportWriter
 {
+    /// <summary>Indented camelCase JSON with enums as names, as Scan.NET's own files; NaN written as "NaN".</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public static void Write(string folder, ScanResult result, IImageDataset dataset, ClusteringReport? baseline,
         double baselineSeconds, SampleArguments arguments, double totalSeconds)
     {
@@ -27,7 +33,13 @@ internal static class ReportWriter
             {
                 stage = s.Stage,
                 s.Seconds,
-                s.Figures,
+                details = s switch
+                {
+                    MiningStageReport m => (object)new { m.NumNeighbors, m.NeighborPurity, m.NeighborPurityTop5, m.KnnAccuracy },
+                    ClusteringStageReport c => new { c.SelectedHead, heads = c.Heads },
+                    SelfLabelingStageReport l => new { l.Skipped, l.ConfidentBefore, l.ConfidentLastEpoch, l.ClusterSpreadBefore, l.ClusterSpreadAfter, l.Reverted, l.AccuracyBeforeRevert },
+                    _ => null,
+                },
                 accuracy = s.Evaluation?.Accuracy,
                 nmi = s.Evaluation?.NormalizedMutualInformation,
                 ari = s.Evaluation?.AdjustedRandIndex,
@@ -41,7 +53,7 @@ internal static class ReportWriter
                 ari = baseline.AdjustedRandIndex, seconds = baselineSeconds,
             },
         };
-        AtomicFile.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(metrics, ScanJson.Options));
+        SampleFile.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(metrics, Json));
         WritePrototypes(Path.Combine(folder, "prototypes.png"), result, dataset);
         if (result.Evaluation is not null)
             WriteConfusion(Path.Combine(folder, "confusion.png"), result.Evaluation, dataset.ClassNames);
@@ -99,7 +111,7 @@ internal static class ReportWriter
         plot.Axes.Bottom.SetTicks(ticks, names);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
-        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 800, ScottPlot.ImageFormat.Png));
+        SampleFile.WriteAllBytes(path, plot.GetImageBytes(900, 800, ScottPlot.ImageFormat.Png));
     }
 
     /// <summary>One loss plot per trained stage, stacked vertically.</summary>
@@ -143,6 +155,6 @@ internal static class ReportWriter
         }
         using var image = SkiaSharp.SKImage.FromBitmap(canvasBitmap);
         using var png = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-        AtomicFile.WriteAllBytes(path, png.ToArray());
+        SampleFile.WriteAllBytes(path, png.ToArray());
     }
 }

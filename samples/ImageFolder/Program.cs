@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Scan.Core.Data;
-using Scan.Core.IO;
 using Scan.Core.Pipeline;
 using Scan.Core.Training;
 using Scan.Samples.ImageFolder;
@@ -111,7 +110,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         {
             Height = arguments.Size > 0 ? arguments.Size : suggested.Height,
             Width = arguments.Size > 0 ? arguments.Size : suggested.Width,
-            ColorMode = arguments.Grayscale ? Scan.Augment.Imaging.ColorMode.Grayscale : Scan.Augment.Imaging.ColorMode.Rgb,
+            ColorMode = arguments.Grayscale ? Scan.Core.Data.ColorMode.Grayscale : Scan.Core.Data.ColorMode.Rgb,
             DetectGrayscale = !arguments.Grayscale,
             SkipUndecodable = arguments.SkipUndecodable,
         };
@@ -169,7 +168,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         {
             Directory.CreateDirectory(arguments.Output.FullName);
             string csv = Path.Combine(arguments.Output.FullName, "clusters.csv");
-            AtomicFile.WriteAllText(csv, AssignmentsCsv.Format(arguments.Folder.FullName, dataset.Files, result.Assignments, result.Confidences));
+            SampleFile.WriteAllText(csv, AssignmentsCsv.Format(arguments.Folder.FullName, dataset.Files, result.Assignments, result.Confidences));
             string png = Path.Combine(arguments.Output.FullName, "prototypes.png");
             PrototypeSheet.Write(dataset, result.Prototypes, columns: 8, png);
 

@@ -1,4 +1,4 @@
-using Scan.Augment.Imaging;
+using Scan.Core.Evaluation;
 using Scan.Core.Data;
 using static TorchSharp.torch;
 

@@ -20,7 +20,7 @@ namespace Scan.Losses;
 /// <code>
 /// using var loss = new NTXentLoss(temperature: 0.1);
 /// using var scope = torch.NewDisposeScope();
-/// var l = loss.forward(model.forward(view1), model.forward(view2)); // (B, D) each
+/// var l = loss.call(model.call(view1), model.call(view2)); // (B, D) each
 /// l.backward();
 /// </code>
 /// </remarks>

@@ -30,7 +30,7 @@ internal sealed class FeatureCache : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int n = Math.Min(chunk, source.Count - start);
-                parts.Add(backbone.forward(augmentation.Apply(source.Range(start, n), generator)).MoveToOuterDisposeScope());
+                parts.Add(backbone.call(augmentation.Apply(source.Range(start, n), generator)).MoveToOuterDisposeScope());
             }
             _passes[p] = cat(parts, 0);   // shape: (N, FeatureDim)
             foreach (var part in parts)

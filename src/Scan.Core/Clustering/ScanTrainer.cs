@@ -17,12 +17,9 @@ namespace Scan.Core.Clustering;
 /// </summary>
 public sealed class ScanTrainer
 {
-    private readonly ScanClusteringOptions _options;
+    private readonly TrainerScaffold<ScanClusteringOptions> _setup;
     private readonly IAugmentation _augmentation;
     private readonly IAugmentation _evaluation;
-    private readonly Device _device;
-    private readonly long _seed;
-    private readonly ILogger? _logger;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">Stage settings; validated here.</param>
@@ -34,16 +31,11 @@ public sealed class ScanTrainer
     public ScanTrainer(ScanClusteringOptions options, IAugmentation augmentation, IAugmentation evaluation,
         Device? device = null, long seed = 0, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        _setup = new TrainerScaffold<ScanClusteringOptions>(options, device, seed, logger);
         ArgumentNullException.ThrowIfNull(augmentation);
         ArgumentNullException.ThrowIfNull(evaluation);
-        OptionsValidation.ThrowIfInvalid(options, nameof(options));
-        _options = options;
         _augmentation = augmentation;
         _evaluation = evaluation;
-        _device = device ?? CPU;
-        _seed = seed;
-        _logger = logger;
     }
 
     /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of <paramref name="model"/>.</summary>
@@ -61,13 +53,8 @@ public sealed class ScanTrainer
         string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(dataset);
+        _setup.CheckStart(model, dataset, m => m.Backbone, _setup.Options.BatchSize);
         ArgumentNullException.ThrowIfNull(neighbors);
-        // The options object is the caller's: it may have changed since the constructor validated it.
-        OptionsValidation.ThrowIfInvalid(_options, "options");
-        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
-        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
         if (neighbors.dim() != 2 || neighbors.shape[0] != dataset.Count || neighbors.shape[1] < 1)
         {
             throw new ArgumentException(
@@ -93,11 +80,11 @@ public sealed class ScanTrainer
                     $"Neighbour indices must lie in [0, {dataset.Count}), found {(min < 0 ? min : max)}.", nameof(neighbors));
             }
         }
-        if (model.Clusters != _options.Clusters || model.HeadCount != _options.Heads)
+        if (model.Clusters != _setup.Options.Clusters || model.HeadCount != _setup.Options.Heads)
         {
             throw new ArgumentException(
                 $"The model has {model.HeadCount} head(s) of {model.Clusters} clusters; the options ask for " +
-                $"{_options.Heads} of {_options.Clusters}.", nameof(model));
+                $"{_setup.Options.Heads} of {_setup.Options.Clusters}.", nameof(model));
         }
 
         return Task.Run(() => Train(model, dataset, neighbors, checkpointPath, progress, cancellationToken),
@@ -107,27 +94,15 @@ public sealed class ScanTrainer
     private ScanClusteringResult Train(ClusteringModel model, IImageDataset dataset, Tensor neighborIndices,
         string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
-        model.to(_device);
+        model.to(_setup.Device);
         using var neighbors = CopyToCpuInt64(neighborIndices);
-        using var source = new BatchSource(dataset, _device);
-        var headLoss = Enumerable.Range(0, model.HeadCount).Select(h => new ScanLoss(_options.EntropyWeightOf(h))).ToArray();
-        var parameters = _options.UpdateBackbone ? model.parameters() : model.HeadParameters();
-        using var optimizer = optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        using var source = new BatchSource(dataset, _setup.Device);
+        var headLoss = Enumerable.Range(0, model.HeadCount).Select(h => new ScanLoss(_setup.Options.EntropyWeightOf(h))).ToArray();
+        var parameters = _setup.Options.UpdateBackbone ? model.parameters() : model.HeadParameters();
+        using var optimizer = optim.Adam(parameters, _setup.Options.LearningRate, weight_decay: _setup.Options.WeightDecay);
 
-        var loop = new EpochLoop
-        {
-            Stage = ScanStage.Clustering,
-            Epochs = _options.Epochs,
-            DatasetSize = dataset.Count,
-            BatchSize = _options.BatchSize,
-            Seed = _seed,
-            Model = model,
-            Optimizer = optimizer,
-            CheckpointPath = checkpointPath,
-            Progress = progress,
-            Logger = _logger,
-            ImagesPerStep = 2 * _options.BatchSize,
-        };
+        var loop = _setup.Loop(ScanStage.Clustering, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, model, optimizer, checkpointPath, progress,
+            imagesPerStep: 2 * _setup.Options.BatchSize);
 
         // Built when the first epoch to run begins, after the loop has loaded a checkpoint into the model: features
         // of the backbone as it was before a resume would not be the checkpointed backbone's.
@@ -142,12 +117,12 @@ public sealed class ScanTrainer
                 var neighborIdx = neighbors.index_select(0, anchors).gather(1, pick.unsqueeze(1)).squeeze(1);
 
                 Tensor anchorFeatures, neighborFeatures;
-                if (_options.UpdateBackbone)
+                if (_setup.Options.UpdateBackbone)
                 {
                     var anchorImages = _augmentation.Apply(source.Get(anchors), epoch.Generator);
                     var neighborImages = _augmentation.Apply(source.Get(neighborIdx), epoch.Generator);
                     // One backbone pass for both, so BatchNorm statistics cover anchors and neighbours alike.
-                    var features = model.Backbone.forward(cat(new[] { anchorImages, neighborImages }, 0));
+                    var features = model.Backbone.call(cat(new[] { anchorImages, neighborImages }, 0));
                     var halves = features.chunk(2, 0);
                     anchorFeatures = halves[0];
                     neighborFeatures = halves[1];
@@ -177,9 +152,9 @@ public sealed class ScanTrainer
                 };
             }, cancellationToken, beginEpoch: _ =>
             {
-                if (_options.UpdateBackbone)
+                if (_setup.Options.UpdateBackbone)
                     return;
-                cache ??= new FeatureCache(model.Backbone, source, _augmentation, _options.FeatureCachePasses, _seed,
+                cache ??= new FeatureCache(model.Backbone, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
                     cancellationToken);
                 model.Backbone.eval();
             });
@@ -188,11 +163,11 @@ public sealed class ScanTrainer
             int best = SelectHead(headLosses);
             model.SelectedHead = best;
             model.eval();
-            _logger?.LogInformation("Clustering: head losses {Losses}; selected head {Head}",
+            _setup.Logger?.LogInformation("Clustering: head losses {Losses}; selected head {Head}",
                 string.Join(", ", headLosses.Select(h => h.Comparable.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) +
                                                        (h.Degenerate ? " (degenerate)" : ""))), best);
             if (headLosses.All(h => h.Degenerate))
-                _logger?.LogWarning("Clustering: every head's partition is degenerate (an empty cluster or a cluster-size entropy below {Ratio}·ln K); the most balanced one is kept.", ClusterHealth.MinSizeEntropyRatio);
+                _setup.Logger?.LogWarning("Clustering: every head's partition is degenerate (an empty cluster or a cluster-size entropy below {Ratio}·ln K); the most balanced one is kept.", ClusterHealth.MinSizeEntropyRatio);
             return new ScanClusteringResult(history, headLosses, best);
         }
         finally
@@ -227,7 +202,7 @@ public sealed class ScanTrainer
     {
         model.eval();
         using var noGrad = no_grad();
-        using var generator = new Generator(unchecked((ulong)_seed));
+        using var generator = new Generator(unchecked((ulong)_setup.Seed));
         var logits = new List<Tensor>[model.HeadCount];
         for (int h = 0; h < model.HeadCount; h++)
             logits[h] = new List<Tensor>();
@@ -237,7 +212,7 @@ public sealed class ScanTrainer
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int n = Math.Min(chunk, source.Count - start);
-            var features = model.Backbone.forward(_evaluation.Apply(source.Range(start, n), generator));
+            var features = model.Backbone.call(_evaluation.Apply(source.Range(start, n), generator));
             for (int h = 0; h < model.HeadCount; h++)
                 logits[h].Add(model.ForwardHead(h, features).cpu().MoveToOuterDisposeScope());
         }
@@ -255,12 +230,12 @@ public sealed class ScanTrainer
             double consistency = r.Consistency.item<float>(), entropy = r.Entropy.item<float>();
             result.Add(new HeadLoss(h, r.Total.item<float>(), consistency, entropy)
             {
-                EntropyWeight = _options.EntropyWeightOf(h),
+                EntropyWeight = _setup.Options.EntropyWeightOf(h),
                 // The same float arithmetic as the loss itself when λ is the common one, so a run with one λ
                 // selects exactly the head it selected before heads could have their own λ.
-                Comparable = _options.EntropyWeightOf(h) == _options.EntropyWeight
+                Comparable = _setup.Options.EntropyWeightOf(h) == _setup.Options.EntropyWeight
                     ? r.Total.item<float>()
-                    : (float)(consistency - _options.EntropyWeight * entropy),
+                    : (float)(consistency - _setup.Options.EntropyWeight * entropy),
                 ClusterSizes = sizes,
                 SizeEntropy = ClusterHealth.SizeEntropy(sizes),
                 Degenerate = ClusterHealth.IsDegenerate(sizes),

@@ -10,7 +10,7 @@ namespace Scan.Core.IO;
 /// leaves its temporary file (<c>.name.pid.guid.tmp</c>) behind; the next write of the same target deletes it once
 /// its process is gone, so they do not pile up in a run directory that is killed and resumed again and again.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     // Temporary files this process is writing right now: the only ones with its own id that are not abandoned.
     private static readonly ConcurrentDictionary<string, byte> Writing = new(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace Scan.Core.IO;
 /// Layout (little-endian): magic "SCAN.NET" (8 bytes), container version (u16), kind length (u16), kind (ASCII),
 /// content version (u32), payload length (i64), SHA-256 of the payload (32 bytes), payload.
 /// </remarks>
-public static class ScanFile
+internal static class ScanFile
 {
     private static readonly byte[] Magic = "SCAN.NET"u8.ToArray();
     private const ushort ContainerVersion = 1;

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Scan.Core.IO;
 
 /// <summary>The JSON settings of every file Scan.NET writes (metrics, options, histories): indented, camelCase, enums as strings.</summary>
-public static class ScanJson
+internal static class ScanJson
 {
     /// <summary>Shared serializer options.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)

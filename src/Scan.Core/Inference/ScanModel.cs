@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Scan.Augment.Imaging;
 using Scan.Core.Data;
 using Scan.Core.IO;
 using Scan.Core.Models;
@@ -159,7 +158,7 @@ public sealed class ScanModel : IDisposable
             using var scope = NewDisposeScope();
             int count = Math.Min(batchSize, n - start);
             var batch = images.narrow(0, start, count).to(float32).to(device).sub(mean).div(std);
-            var p = _network.forward(batch).softmax(1).cpu();
+            var p = _network.call(batch).softmax(1).cpu();
             var (top, index) = p.max(1);
             Array.Copy(index.to(int32).data<int>().ToArray(), 0, clusters, start, count);
             Array.Copy(top.data<float>().ToArray(), 0, confidences, start, count);

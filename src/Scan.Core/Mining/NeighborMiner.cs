@@ -25,7 +25,7 @@ namespace Scan.Core.Mining;
 /// several images sharing the K-th similarity are kept.</para>
 /// <example>
 /// <code>
-/// using var features = FeatureExtractor.Embed(dataset, x => model.forward(x));
+/// using var features = FeatureExtractor.Embed(dataset, x => model.call(x));
 /// var neighbors = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 20 }).Mine(features);
 /// double purity = NeighborPurity.Compute(neighbors, dataset.Labels!);
 /// </code>

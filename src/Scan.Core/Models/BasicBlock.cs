@@ -33,9 +33,9 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var output = functional.relu(bn1.forward(conv1.forward(input)));
-        output = bn2.forward(conv2.forward(output));
-        var shortcut = downsample is null ? input : downsample.forward(input);
+        var output = functional.relu(bn1.call(conv1.call(input)));
+        output = bn2.call(conv2.call(output));
+        var shortcut = downsample is null ? input : downsample.call(input);
         // Out of place: an in-place add_ onto the BatchNorm output here corrupted its gradient (NaN after one step).
         return functional.relu(output + shortcut).MoveToOuterDisposeScope();
     }

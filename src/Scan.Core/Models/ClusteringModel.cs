@@ -58,15 +58,15 @@ public sealed class ClusteringModel : Module<Tensor, Tensor>
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        return cluster_head[_selectedHead].forward(backbone.forward(images)).MoveToOuterDisposeScope();
+        return cluster_head[_selectedHead].call(backbone.call(images)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits of every head from backbone features: (B, FeatureDim) → one (B, Clusters) per head.</summary>
     public Tensor[] ForwardHeads(Tensor features) =>
-        cluster_head.Select(head => head.forward(features)).ToArray();
+        cluster_head.Select(head => head.call(features)).ToArray();
 
     /// <summary>Logits of one head from backbone features.</summary>
-    public Tensor ForwardHead(int head, Tensor features) => cluster_head[head].forward(features);
+    public Tensor ForwardHead(int head, Tensor features) => cluster_head[head].call(features);
 
     /// <summary>The parameters of the cluster heads only (for training the heads on frozen features).</summary>
     public IEnumerable<Parameter> HeadParameters() => cluster_head.parameters();

@@ -41,7 +41,7 @@ public sealed class ContrastiveModel : Module<Tensor, Tensor>
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var projections = contrastive_head.forward(backbone.forward(images));
+        var projections = contrastive_head.call(backbone.call(images));
         return functional.normalize(projections, p: 2, dim: 1).MoveToOuterDisposeScope();
     }
 }

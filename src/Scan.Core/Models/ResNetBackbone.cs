@@ -13,7 +13,7 @@ namespace Scan.Core.Models;
 /// <example>
 /// <code>
 /// using var backbone = ResNetBackbone.ResNet18(ResNetStem.Cifar, inputChannels: 3);   // the authors' CIFAR model
-/// using var features = backbone.forward(images);                                        // (B, 512)
+/// using var features = backbone.call(images);                                        // (B, 512)
 /// </code>
 /// </example>
 /// <remarks>
@@ -77,8 +77,8 @@ public sealed class ResNetBackbone : Backbone
         new(stem, inputChannels, width, new[] { 2, 2, 2, 2 });
 
     /// <summary>
-    /// A small ResNet for 28x28 images on a CPU: one block per stage, CIFAR stem, width 16 (128 features). The
-    /// calibration runs in SCAN-FACTS.md found width 16 better than 32 at short SimCLR schedules on Fashion-MNIST.
+    /// A small ResNet for 28x28 images on a CPU: one block per stage, CIFAR stem, width 16 (128 features), the
+    /// backbone of <see cref="Pipeline.ScanPresets.FashionMnistQuick"/>; BENCHMARKS.md has its accuracy and time on Fashion-MNIST.
     /// </summary>
     public static ResNetBackbone Small(int inputChannels, int width = 16) =>
         new(ResNetStem.Cifar, inputChannels, width, new[] { 1, 1, 1, 1 });
@@ -110,10 +110,10 @@ public sealed class ResNetBackbone : Backbone
         }
 
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.forward(conv1.forward(input)));
+        var x = functional.relu(bn1.call(conv1.call(input)));
         if (maxpool is not null)
-            x = maxpool.forward(x);
-        x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
+            x = maxpool.call(x);
+        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
         // Global average pooling: shape (B, 8w).
         return x.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
     }

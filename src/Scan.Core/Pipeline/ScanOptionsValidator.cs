@@ -4,7 +4,7 @@ using Scan.Core.Training;
 namespace Scan.Core.Pipeline;
 
 /// <summary>Validates <see cref="ScanOptions"/> for Microsoft.Extensions.Options (<c>ValidateOnStart</c> friendly).</summary>
-public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>
+internal sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ScanOptions options)

@@ -35,6 +35,16 @@ public sealed class ScanResult : IDisposable
     /// <summary>One report per stage, in order.</summary>
     public IReadOnlyList<StageReport> Stages { get; }
 
+    /// <summary>The mining stage's report: K and, with labels, the neighbours' purity.</summary>
+    public MiningStageReport? Mining => Stages.OfType<MiningStageReport>().FirstOrDefault();
+
+    /// <summary>The clustering stage's report: the kept head and every head's loss; null when it was loaded from a
+    /// run directory written before typed reports (format 1 without the "report" member).</summary>
+    public ClusteringStageReport? Clustering => Stages.OfType<ClusteringStageReport>().FirstOrDefault();
+
+    /// <summary>The self-labelling stage's report; null when the stage was off (or loaded from an older run directory).</summary>
+    public SelfLabelingStageReport? SelfLabeling => Stages.OfType<SelfLabelingStageReport>().FirstOrDefault();
+
     /// <summary>Every stage's label-free health checks, in stage order.</summary>
     public IReadOnlyList<HealthCheck> Health => Stages.SelectMany(s => s.Health).ToList();
 

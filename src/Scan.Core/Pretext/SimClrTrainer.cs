@@ -24,11 +24,8 @@ namespace Scan.Core.Pretext;
 /// </example>
 public sealed class SimClrTrainer
 {
-    private readonly SimClrOptions _options;
+    private readonly TrainerScaffold<SimClrOptions> _setup;
     private readonly IAugmentation _views;
-    private readonly Device _device;
-    private readonly long _seed;
-    private readonly ILogger? _logger;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">Stage settings; validated here.</param>
@@ -40,14 +37,9 @@ public sealed class SimClrTrainer
     public SimClrTrainer(SimClrOptions options, IAugmentation views, Device? device = null, long seed = 0,
         ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        _setup = new TrainerScaffold<SimClrOptions>(options, device, seed, logger);
         ArgumentNullException.ThrowIfNull(views);
-        OptionsValidation.ThrowIfInvalid(options, nameof(options));
-        _options = options;
         _views = views;
-        _device = device ?? CPU;
-        _seed = seed;
-        _logger = logger;
     }
 
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="dataset"/>.</summary>
@@ -66,19 +58,14 @@ public sealed class SimClrTrainer
     public Task<SimClrResult> TrainAsync(ContrastiveModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(dataset);
-        // The options object is the caller's: it may have changed since the constructor validated it.
-        OptionsValidation.ThrowIfInvalid(_options, "options");
-        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
-        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
-        if (_options.Precision == TrainingPrecision.BFloat16)
+        _setup.CheckStart(model, dataset, m => m.Backbone, _setup.Options.BatchSize);
+        if (_setup.Options.Precision == TrainingPrecision.BFloat16)
             BFloat16Twin.ThrowIfUnsupported(model.Backbone);
 
         return Task.Run(() =>
         {
-            var measurement = _options.Precision == TrainingPrecision.Auto ? MeasurePrecision(model, dataset, cancellationToken) : null;
-            var precision = measurement?.Chosen ?? _options.Precision;
+            var measurement = _setup.Options.Precision == TrainingPrecision.Auto ? MeasurePrecision(model, dataset, cancellationToken) : null;
+            var precision = measurement?.Chosen ?? _setup.Options.Precision;
             return Train(model, dataset, precision, checkpointPath, progress, cancellationToken) with
             {
                 Precision = precision, PrecisionMeasurement = measurement,
@@ -92,42 +79,30 @@ public sealed class SimClrTrainer
     {
         if (model.Backbone is not ResNetBackbone resnet)
         {
-            _logger?.LogInformation("Precision: Auto keeps float32 for a {Type} backbone (no bfloat16 copy can be built).", model.Backbone.GetType().Name);
+            _setup.Logger?.LogInformation("Precision: Auto keeps float32 for a {Type} backbone (no bfloat16 copy can be built).", model.Backbone.GetType().Name);
             return new PrecisionMeasurement(double.NaN, null, TrainingPrecision.Float32);
         }
         return PrecisionChoice.Measure(
             () => new ResNetBackbone(resnet.Stem, resnet.InputChannels, resnet.Width, resnet.BlocksPerStage),
-            dataset, _views, _options, _device, _logger, cancellationToken);
+            dataset, _views, _setup.Options, _setup.Device, _setup.Logger, cancellationToken);
     }
 
     private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, TrainingPrecision precision,
         string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
-        model.to(_device);
+        model.to(_setup.Device);
         // With bfloat16, forward and backward run on a bfloat16 copy; SGD, checkpoints and the caller see the model.
-        using var twin = precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _device) : null;
+        using var twin = precision == TrainingPrecision.BFloat16 ? BFloat16Twin.Of(model, _setup.Device) : null;
         var compute = twin?.Model ?? model;
-        using var source = new BatchSource(dataset, _device);
-        using var loss = new NTXentLoss(_options.Temperature);
-        using var optimizer = optim.SGD(model.parameters(), _options.LearningRate, momentum: _options.Momentum,
-            weight_decay: _options.WeightDecay, nesterov: false);
+        using var source = new BatchSource(dataset, _setup.Device);
+        using var loss = new NTXentLoss(_setup.Options.Temperature);
+        using var optimizer = optim.SGD(model.parameters(), _setup.Options.LearningRate, momentum: _setup.Options.Momentum,
+            weight_decay: _setup.Options.WeightDecay, nesterov: false);
 
-        var loop = new EpochLoop
-        {
-            Stage = ScanStage.Pretext,
-            Epochs = _options.Epochs,
-            DatasetSize = dataset.Count,
-            BatchSize = _options.BatchSize,
-            Seed = _seed,
-            Model = model,
-            Optimizer = optimizer,
-            CheckpointPath = checkpointPath,
-            Progress = progress,
-            Logger = _logger,
-        };
+        var loop = _setup.Loop(ScanStage.Pretext, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, model, optimizer, checkpointPath, progress);
         int steps = loop.StepsPerEpoch;
-        var schedule = new CosineSchedule(_options.LearningRate, _options.FinalLearningRateFraction,
-            (long)_options.WarmupEpochs * steps, (long)_options.Epochs * steps);
+        var schedule = new CosineSchedule(_setup.Options.LearningRate, _setup.Options.FinalLearningRateFraction,
+            (long)_setup.Options.WarmupEpochs * steps, (long)_setup.Options.Epochs * steps);
 
         var history = loop.Run((epoch, step) =>
         {
@@ -141,10 +116,10 @@ public sealed class SimClrTrainer
             var views = cat(new[] { view1, view2 }, 0);
             twin?.Pull();
             // One forward pass over both views, as the authors do: BatchNorm sees all 2B views. The loss is float32.
-            var projections = compute.forward(twin is null ? views : views.to(ScalarType.BFloat16))
+            var projections = compute.call(twin is null ? views : views.to(ScalarType.BFloat16))
                 .to(ScalarType.Float32);                                            // shape: (2B, projection)
             var z = projections.chunk(2, 0);
-            var value = loss.forward(z[0], z[1]);
+            var value = loss.call(z[0], z[1]);
 
             optimizer.zero_grad();
             value.backward();

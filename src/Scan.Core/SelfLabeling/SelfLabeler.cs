@@ -16,12 +16,9 @@ namespace Scan.Core.SelfLabeling;
 /// </summary>
 public sealed class SelfLabeler
 {
-    private readonly SelfLabelOptions _options;
+    private readonly TrainerScaffold<SelfLabelOptions> _setup;
     private readonly IAugmentation _weak;
     private readonly IAugmentation _strong;
-    private readonly Device _device;
-    private readonly long _seed;
-    private readonly ILogger? _logger;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="options">Settings; validated here.</param>
@@ -33,16 +30,11 @@ public sealed class SelfLabeler
     public SelfLabeler(SelfLabelOptions options, IAugmentation weak, IAugmentation strong, Device? device = null,
         long seed = 0, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        _setup = new TrainerScaffold<SelfLabelOptions>(options, device, seed, logger);
         ArgumentNullException.ThrowIfNull(weak);
         ArgumentNullException.ThrowIfNull(strong);
-        OptionsValidation.ThrowIfInvalid(options, nameof(options));
-        _options = options;
         _weak = weak;
         _strong = strong;
-        _device = device ?? CPU;
-        _seed = seed;
-        _logger = logger;
     }
 
     /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>
@@ -62,44 +54,26 @@ public sealed class SelfLabeler
     public Task<SelfLabelResult> TrainAsync(ClusteringModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(dataset);
-        // The options object is the caller's: it may have changed since the constructor validated it.
-        OptionsValidation.ThrowIfInvalid(_options, "options");
-        EpochLoop.RequireBatchFits(dataset.Count, _options.BatchSize, nameof(dataset));
-        EpochLoop.RequireChannels(dataset, model.Backbone, nameof(dataset));
+        _setup.CheckStart(model, dataset, m => m.Backbone, _setup.Options.BatchSize);
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
     }
 
     private SelfLabelResult Train(ClusteringModel model, IImageDataset dataset, string? checkpointPath,
         IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
-        model.to(_device);
-        using var source = new BatchSource(dataset, _device);
-        var criterion = new ConfidenceCrossEntropyLoss(_options.ConfidenceThreshold, _options.ClassBalance);
+        model.to(_setup.Device);
+        using var source = new BatchSource(dataset, _setup.Device);
+        var criterion = new ConfidenceCrossEntropyLoss(_setup.Options.ConfidenceThreshold, _setup.Options.ClassBalance);
         var parameters = model.parameters().ToList();
-        using var optimizer = optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        using var optimizer = optim.Adam(parameters, _setup.Options.LearningRate, weight_decay: _setup.Options.WeightDecay);
         List<Tensor>? ema = null;
-        if (_options.UseEma)
+        if (_setup.Options.UseEma)
         {
             using var noGrad = no_grad();
             ema = parameters.Select(p => p.clone()).ToList();
         }
 
-        var loop = new EpochLoop
-        {
-            Stage = ScanStage.SelfLabeling,
-            Epochs = _options.Epochs,
-            DatasetSize = dataset.Count,
-            BatchSize = _options.BatchSize,
-            Seed = _seed,
-            Model = model,
-            Optimizer = optimizer,
-            State = ema,
-            CheckpointPath = checkpointPath,
-            Progress = progress,
-            Logger = _logger,
-        };
+        var loop = _setup.Loop(ScanStage.SelfLabeling, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, model, optimizer, checkpointPath, progress, state: ema);
 
         try
         {
@@ -108,8 +82,8 @@ public sealed class SelfLabeler
                 var images = source.Get(epoch.BatchIndices(step));
                 Tensor weakLogits;
                 using (no_grad())
-                    weakLogits = model.forward(_weak.Apply(images, epoch.Generator));
-                var strongLogits = model.forward(_strong.Apply(images, epoch.Generator));
+                    weakLogits = model.call(_weak.Apply(images, epoch.Generator));
+                var strongLogits = model.call(_strong.Apply(images, epoch.Generator));
                 // NaN weak logits pass no threshold: without this check a diverged model would train on with
                 // "no confident samples" and a loss of exactly 0 instead of stopping.
                 ThrowIfNotFinite(weakLogits, "weak-view logits", epoch.Epoch, step);
@@ -124,7 +98,7 @@ public sealed class SelfLabeler
                     result.Loss.backward();
                     optimizer.step();
                     if (ema is not null)
-                        UpdateEma(ema, parameters, _options.EmaDecay);
+                        UpdateEma(ema, parameters, _setup.Options.EmaDecay);
                 }
                 return new Dictionary<string, double>
                 {
@@ -133,15 +107,15 @@ public sealed class SelfLabeler
                 };
             }, cancellationToken, beginEpoch: _ =>
             {
-                if (_options.FreezeBatchNorm)
+                if (_setup.Options.FreezeBatchNorm)
                     foreach (var module in model.modules().OfType<TorchSharp.Modules.BatchNorm>())
                         module.eval();
             }, endEpoch: record =>
             {
                 if (record.Metrics.GetValueOrDefault("confident") == 0)
                 {
-                    _logger?.LogWarning("SelfLabeling epoch {Epoch}: no sample passed the confidence threshold {Threshold}; " +
-                        "the epoch trained nothing. Lower the threshold if this persists.", record.Epoch, _options.ConfidenceThreshold);
+                    _setup.Logger?.LogWarning("SelfLabeling epoch {Epoch}: no sample passed the confidence threshold {Threshold}; " +
+                        "the epoch trained nothing. Lower the threshold if this persists.", record.Epoch, _setup.Options.ConfidenceThreshold);
                 }
             });
 

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Scan.Core.Training;
 
 /// <summary>Validates an options object by its data annotations and <see cref="IValidatableObject"/> rules.</summary>
-public static class OptionsValidation
+internal static class OptionsValidation
 {
     /// <summary>All failures of <paramref name="options"/>, each naming the member and the bad value.</summary>
     public static IReadOnlyList<string> Failures(object options)

@@ -1,4 +1,4 @@
-using Scan.Augment.Imaging;
+using Scan.Core.Data;
 using Scan.Tests.Data;
 using SkiaSharp;
 using static Scan.Tests.Imaging.ImageFileWriters;

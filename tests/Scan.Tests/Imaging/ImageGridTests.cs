@@ -1,4 +1,4 @@
-using Scan.Augment.Imaging;
+using Scan.Core.Evaluation;
 using Scan.Tests.Data;
 using SkiaSharp;
 using static TorchSharp.torch;

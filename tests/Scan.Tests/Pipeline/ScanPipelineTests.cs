@@ -38,7 +38,10 @@ public sealed class ScanPipelineTests : IDisposable
         first.Assignments.Should().HaveCount(64).And.OnlyContain(c => c >= 0 && c < 4);
         first.Confidences.Should().OnlyContain(c => c > 0.25f - 1e-6f && c <= 1f);
         first.Evaluation.Should().NotBeNull();
-        first.Stages[1].Figures.Should().ContainKeys("neighborPurity", "knnAccuracy");
+        first.Mining!.NeighborPurity.Should().BeInRange(0, 1);
+        first.Mining.KnnAccuracy.Should().BeInRange(0, 1);
+        first.Clustering!.SelectedHead.Should().Be(first.SelectedHead);
+        first.Clustering.Heads.Should().HaveCount(2);
         first.Stages[2].Evaluation.Should().NotBeNull();
         first.Prototypes.Should().HaveCount(4);
         foreach (var file in new[] { "options.json", "pretext/contrastive.scan", "pretext/report.json", "mining/neighbors.scan", "clustering/model.scan", "selflabel/model.scan", "model.scan", "metrics.json" })

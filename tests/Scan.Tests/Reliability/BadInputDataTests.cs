@@ -1,4 +1,3 @@
-using Scan.Augment.Imaging;
 using Scan.Core.Data;
 using Scan.Tests.Data;
 using Scan.Tests.Imaging;

@@ -1,4 +1,4 @@
-using Scan.Augment.Imaging;
+using Scan.Core.Data;
 using SkiaSharp;
 using Xunit.Abstractions;
 using static Scan.Tests.Imaging.ImageFileWriters;

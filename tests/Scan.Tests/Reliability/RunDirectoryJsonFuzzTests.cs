@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Scan.Core.Clustering;
 using Scan.Core.IO;
 using Scan.Core.Pipeline;
 using Scan.Core.Training;
@@ -22,16 +23,17 @@ public sealed class RunDirectoryJsonFuzzTests(ITestOutputHelper output) : IDispo
     public void Damaged_stage_reports_are_rejected_naming_the_file()
     {
         var runs = new RunDirectory(_folder.Path);
-        var report = new StageReport
+        var report = new ClusteringStageReport
         {
             Stage = ScanStage.Clustering, Seconds = 12.5,
             History = [new EpochRecord(1, new Dictionary<string, double> { ["loss"] = 0.25, ["entropy"] = 2.1 }, 6.2, 1800)],
-            Figures = new Dictionary<string, double> { ["selectedHead"] = 3, ["knnAccuracy"] = double.NaN },
+            SelectedHead = 3,
+            Heads = [new HeadLoss(3, double.NaN, 1.5, 2.25) { ClusterSizes = [4, 5] }],
         };
         runs.WriteReport(report);
         string path = Path.Combine(_folder.Path, "clustering", "report.json");
-        string expected = JsonSerializer.Serialize(report, ScanJson.Options);
-        runs.ReadReport(ScanStage.Clustering).Should().BeEquivalentTo(report, o => o.ComparingByMembers<StageReport>().Excluding(r => r.Figures));
+        string expected = JsonSerializer.Serialize<StageReport>(report, ScanJson.Options);
+        runs.ReadReport(ScanStage.Clustering).Should().BeEquivalentTo(report, o => o.RespectingRuntimeTypes().ComparingByMembers<StageReport>().ComparingByMembers<ClusteringStageReport>());
 
         var fuzzer = new LoaderFuzzer("RunDirectory.ReadReport (report.json)", output, typeof(InvalidDataException));
         fuzzer.Run(1000, new Mutator(1001), File.ReadAllBytes(path), path,
@@ -57,7 +59,7 @@ public sealed class RunDirectoryJsonFuzzTests(ITestOutputHelper output) : IDispo
     {
         // A figure changed by one digit is valid JSON and a valid report: only the checksum can tell.
         var runs = new RunDirectory(_folder.Path);
-        runs.WriteReport(new StageReport { Stage = ScanStage.Mining, Seconds = 3, Figures = new Dictionary<string, double> { ["neighborPurity"] = 0.75 } });
+        runs.WriteReport(new MiningStageReport { Stage = ScanStage.Mining, Seconds = 3, NeighborPurity = 0.75 });
         string path = Path.Combine(_folder.Path, "mining", "report.json");
         File.WriteAllText(path, File.ReadAllText(path).Replace("0.75", "0.95"));
 

@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using Scan.Augment.Imaging;
 
 namespace Scan.Core.Data;
 

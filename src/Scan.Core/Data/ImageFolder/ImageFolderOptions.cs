@@ -1,4 +1,3 @@
-using Scan.Augment.Imaging;
 
 namespace Scan.Core.Data;
 

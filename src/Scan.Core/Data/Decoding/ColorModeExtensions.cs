@@ -1,4 +1,4 @@
-namespace Scan.Augment.Imaging;
+namespace Scan.Core.Data;
 
 /// <summary>Channel counts of <see cref="ColorMode"/> values.</summary>
 public static class ColorModeExtensions

@@ -1,4 +1,4 @@
-namespace Scan.Augment.Imaging;
+namespace Scan.Core.Data;
 
 /// <summary>How decoded images are turned into channels.</summary>
 public enum ColorMode

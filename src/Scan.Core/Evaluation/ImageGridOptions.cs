@@ -1,4 +1,4 @@
-namespace Scan.Augment.Imaging;
+namespace Scan.Core.Evaluation;
 
 /// <summary>Layout of a PNG grid written by <see cref="ImageGrid"/>.</summary>
 public sealed record ImageGridOptions

@@ -2,7 +2,7 @@ using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Scan.Augment.Imaging;
+namespace Scan.Core.Evaluation;
 
 /// <summary>
 /// Writes a batch of images as one PNG grid, optionally with a text label left of each row: the picture a human

@@ -2,7 +2,7 @@ using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Scan.Augment.Imaging;
+namespace Scan.Core.Data;
 
 /// <summary>
 /// Decodes image files (PNG, JPEG, WebP, BMP, GIF: the first frame) with SkiaSharp into (C, H, W) pixels, optionally

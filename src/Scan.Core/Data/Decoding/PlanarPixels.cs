@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Scan.Augment.Imaging;
+namespace Scan.Core.Data;
 
 /// <summary>Converts interleaved RGBA bitmaps to channel-by-channel (C, H, W) bytes.</summary>
 internal static class PlanarPixels
