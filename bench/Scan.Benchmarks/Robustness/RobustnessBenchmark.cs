@@ -53,6 +53,9 @@ public sealed class RobustnessBenchmark : IComparison
         string rowsArg = StringOption(args, "--rows", string.Join(",", AllRows));
         string outPath = StringOption(args, "--out", Path.Combine(FindRepositoryDirectory(), "bench", "results", "robustness.md"));
         bool smoke = args.Contains("--smoke");
+        s_overrides = args.Select((a, i) => (a, i)).Where(p => p.a == "--set" && p.i + 1 < args.Length)
+            .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => (Path: kv[0].Split('.', 2), Value: kv[1]))
+            .Select(x => (x.Path[0], x.Path[1], x.Value)).ToList();
         var rows = rowsArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (string r in rows)
         {
@@ -98,6 +101,19 @@ public sealed class RobustnessBenchmark : IComparison
         var options = fitted.Options;
         foreach (string decision in fitted.Decisions)
             Console.WriteLine($"  fit: {decision}");
+        // Experiments: --set Section.Property=value overrides one fitted option (e.g. Clustering.FeatureCacheViews=Weak).
+        foreach (var (section, property, value) in s_overrides)
+        {
+            object target = section switch
+            {
+                "Pretext" => options.Pretext, "Clustering" => options.Clustering, "SelfLabeling" => options.SelfLabeling,
+                "Mining" => options.Mining, _ => throw new ArgumentException($"robustness: unknown section '{section}' in --set."),
+            };
+            var info = target.GetType().GetProperty(property) ?? throw new ArgumentException($"robustness: {section} has no property '{property}'.");
+            var type = Nullable.GetUnderlyingType(info.PropertyType) ?? info.PropertyType;
+            info.SetValue(target, type.IsEnum ? Enum.Parse(type, value) : Convert.ChangeType(value, type, CultureInfo.InvariantCulture));
+            Console.WriteLine($"  set: {section}.{property} = {value}");
+        }
         if (smoke)
         {
             options.Pretext.Epochs = 1;
@@ -157,6 +173,8 @@ public sealed class RobustnessBenchmark : IComparison
     }
 
     private static IImageDataset? s_train;
+
+    private static List<(string Section, string Property, string Value)> s_overrides = new();
 
     /// <summary>
     /// The 60,000-image training split from Debian's dataset-fashion-mnist when installed (subset rows are drawn from

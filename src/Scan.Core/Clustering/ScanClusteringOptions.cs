@@ -65,6 +65,13 @@ public sealed class ScanClusteringOptions : IValidatableObject
     [Range(1, 1000, ErrorMessage = "FeatureCachePasses must be in [{1}, {2}].")]
     public int FeatureCachePasses { get; set; } = 5;
 
+    /// <summary>
+    /// With <see cref="UpdateBackbone"/> false: which views of the images the cached features are computed from.
+    /// <see cref="CachedViews.Strong"/> (the default) is the recipe the full network trains on.
+    /// </summary>
+    [EnumDataType(typeof(CachedViews), ErrorMessage = "FeatureCacheViews must be Strong, Weak or Unaugmented.")]
+    public CachedViews FeatureCacheViews { get; set; } = CachedViews.Strong;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -23,7 +23,7 @@ internal static class SimClrStepProbe
     /// over <paramref name="measuredSteps"/> steps after <see cref="WarmupSteps"/>.</summary>
     public static double SecondsPerStep(Func<ResNetBackbone> backbone, IImageDataset dataset, IAugmentation views,
         SimClrOptions pretext, TrainingPrecision precision, Device device, CancellationToken cancellationToken,
-        int measuredSteps = 4)
+        int measuredSteps = 6)
     {
         int batch = Math.Min(pretext.BatchSize, dataset.Count);
         // Cycling through the dataset when it holds fewer images than the probe's batches: the cost of a step does

@@ -38,7 +38,14 @@ internal static class ClusteringStage
         }
 
         using var neighborIndices = mining.Neighbors.ToIndexTensor();
-        var trainer = new ScanTrainer(o.Clustering, strong, run.Eval, run.Device, o.Seed, run.Logger);
+        // Heads-only training sees its images only through the feature cache, whose views the options choose.
+        var views = o.Clustering.UpdateBackbone ? strong : o.Clustering.FeatureCacheViews switch
+        {
+            CachedViews.Weak => AugmentationRecipes.Weak(run.Normalization, o.Augmentation.Weak),
+            CachedViews.Unaugmented => run.Eval,
+            _ => strong,
+        };
+        var trainer = new ScanTrainer(o.Clustering, views, run.Eval, run.Device, o.Seed, run.Logger);
         var result = await trainer.TrainAsync(network, dataset, neighborIndices, run.Runs?.CheckpointPath(ScanStage.Clustering), run.Progress, run.Cancellation).ConfigureAwait(false);
         var model = new ScanModel(network, info);
         if (run.Runs is { } runs)
