@@ -8,7 +8,7 @@ namespace Scan.Packaging.Tests;
 [Collection(PackedFeedCollection.Name)]
 public sealed class PackageContentsTests(PackedFeed feed)
 {
-    public static TheoryData<string> Ids => new(PackedFeed.PackageIds);
+    public static TheoryData<string> Ids => new(PackedFeed.LibraryIds);
 
     [Theory]
     [MemberData(nameof(Ids))]
@@ -49,6 +49,25 @@ public sealed class PackageContentsTests(PackedFeed feed)
         nuspec.Should().Contain($"<dependency id=\"Scan.Losses\" version=\"{feed.Version}\"");
         nuspec.Should().Contain("<dependency id=\"TorchSharp\" version=\"0.107.0\"");
         nuspec.Should().NotContain("TorchSharp-cpu", "a library leaves the native backend to the application");
+    }
+
+    [Fact]
+    public void DataPackage_HoldsTheTestSplitWithItsLicence_AndCopiesItNextToTheApp()
+    {
+        string id = PackedFeed.DataPackageId;
+        var (_, result, command) = feed.PackResults.Single(r => r.Id == id);
+        result.ExitCode.Should().Be(0, result.Describe(command));
+        using var package = ZipFile.OpenRead(feed.PackagePath(id));
+        var entries = package.Entries.Select(e => e.FullName).ToList();
+
+        entries.Should().Contain(["data/fashion-mnist/t10k-images-idx3-ubyte.gz", "data/fashion-mnist/t10k-labels-idx1-ubyte.gz",
+            "data/fashion-mnist/LICENSE", "data/fashion-mnist/README.md", $"buildTransitive/{id}.targets"]);
+        entries.Should().NotContain(e => e.StartsWith("lib/", StringComparison.Ordinal), "the package holds data, no assembly");
+        package.GetEntry("data/fashion-mnist/t10k-images-idx3-ubyte.gz")!.Length
+            .Should().Be(new FileInfo(Path.Combine(feed.RepositoryRoot, "data", "fashion-mnist", "t10k-images-idx3-ubyte.gz")).Length);
+
+        string nuspec = ReadEntry(package, $"{id}.nuspec");
+        nuspec.Should().Contain($"<dependency id=\"Scan.Core\" version=\"{feed.Version}\"", "LoadBundled() lives in Scan.Core");
     }
 
     private static string ReadEntry(ZipArchive package, string name)
