@@ -312,6 +312,7 @@ public sealed class ScanPipeline
             var names = evaluation.ClusterToClass.Select(c => c >= 0 && c < dataset.ClassNames.Count ? dataset.ClassNames[c] : "?").ToArray();
             var named = new ScanModel(model.Network, model.Info with { ClusterNames = names });
             model = named;
+            predictions = predictions with { ClusterNames = names };
         }
         var prototypes = ClusterPrototypes.MostConfident(predictions.Clusters, predictions.Confidences, 10, o.Clustering.Clusters);
         stages.Add(new StageReport
