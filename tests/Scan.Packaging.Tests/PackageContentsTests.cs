@@ -32,11 +32,30 @@ public sealed class PackageContentsTests(PackedFeed feed)
         entries.Should().Contain($"lib/net10.0/{id}.xml", "IntelliSense needs the XML docs next to the assembly");
         entries.Should().Contain($"buildTransitive/{id}.targets", "NuGet imports buildTransitive/<PackageId>.targets only under that name");
         entries.Should().Contain("buildTransitive/ScanMarkVersionNeedWeak.cs");
+        entries.Should().Contain(["LICENSE", "CHANGELOG.md", "icon.png"]);
 
         string nuspec = ReadEntry(package, $"{id}.nuspec");
         nuspec.Should().Contain("<license type=\"expression\">MIT</license>");
         nuspec.Should().Contain("<readme>README.md</readme>");
         nuspec.Should().Contain($"<version>{feed.Version}</version>");
+        nuspec.Should().Contain("<icon>icon.png</icon>");
+        nuspec.Should().Contain("<repository type=\"git\" url=\"https://github.com/scan-dotnet/Scan.NET\"",
+            "the repository URL is published (SourceLink maps the symbols to it when the clone's origin is GitHub)");
+    }
+
+    [Fact]
+    public void Changelog_NamesTheVersionSetInDirectoryBuildProps()
+    {
+        // The version is set once, as VersionPrefix in Directory.Build.props; the changelog's newest entry must name it.
+        string props = File.ReadAllText(Path.Combine(feed.RepositoryRoot, "Directory.Build.props"));
+        var prefix = System.Text.RegularExpressions.Regex.Match(props, "<VersionPrefix>([^<]+)</VersionPrefix>");
+        prefix.Success.Should().BeTrue("Directory.Build.props sets VersionPrefix");
+        string changelog = File.ReadAllText(Path.Combine(feed.RepositoryRoot, "CHANGELOG.md"));
+        var newest = System.Text.RegularExpressions.Regex.Match(changelog, @"^## \[([^\]]+)\]", System.Text.RegularExpressions.RegexOptions.Multiline);
+
+        newest.Success.Should().BeTrue("CHANGELOG.md has '## [version]' entries");
+        newest.Groups[1].Value.Should().Be(prefix.Groups[1].Value);
+        props.Should().NotContain("<Version>", "only VersionPrefix sets the version");
     }
 
     [Fact]
