@@ -1,13 +1,19 @@
 namespace Scan.Packaging.Tests;
 
 /// <summary>
-/// A local NuGet feed holding Scan.Losses, Scan.Augment and Scan.Core packed once from the repository under a
+/// A local NuGet feed holding Scan.Losses, Scan.Augment, Scan.Core and Scan.Datasets.FashionMnist packed once from the repository under a
 /// version no earlier run used (0.1.0-test.&lt;UTC time&gt;), so the NuGet cache can never serve a stale copy.
 /// Build output goes to a temporary artifacts folder, leaving the repository's bin and obj untouched.
 /// </summary>
 public sealed class PackedFeed : IDisposable
 {
-    public static readonly string[] PackageIds = ["Scan.Losses", "Scan.Augment", "Scan.Core"];
+    /// <summary>The code packages: an assembly each, with docs, symbols and the TorchSharp compat step.</summary>
+    public static readonly string[] LibraryIds = ["Scan.Losses", "Scan.Augment", "Scan.Core"];
+
+    /// <summary>The data package: the bundled Fashion-MNIST test split and the build step that copies it next to the app.</summary>
+    public const string DataPackageId = "Scan.Datasets.FashionMnist";
+
+    public static readonly string[] PackageIds = [.. LibraryIds, DataPackageId];
 
     public PackedFeed()
     {

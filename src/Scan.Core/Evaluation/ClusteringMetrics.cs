@@ -14,8 +14,8 @@ namespace Scan.Core.Evaluation;
 /// </remarks>
 /// <example>
 /// <code>
-/// int[] clusters = model.Predict(images);   // one cluster id per image
-/// ClusteringReport report = ClusteringMetrics.Evaluate(clusters, dataset.Labels!, numClusters: 10, numClasses: 10);
+/// ScanPredictions predictions = model.Predict(dataset);   // a ScanModel; Clusters holds one cluster id per image
+/// ClusteringReport report = ClusteringMetrics.Evaluate(predictions.Clusters, dataset.Labels!, numClusters: 10, numClasses: 10);
 /// Console.WriteLine($"ACC {report.Accuracy:F3} NMI {report.NormalizedMutualInformation:F3} ARI {report.AdjustedRandIndex:F3}");
 /// </code>
 /// </example>

@@ -4,6 +4,7 @@ using Scan.Core.IO;
 using Scan.Core.Models;
 using Scan.Core.Training;
 using TorchSharp;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Scan.Core.Inference;
@@ -17,7 +18,7 @@ namespace Scan.Core.Inference;
 /// <code>
 /// using var model = ScanModel.Load("runs/fmnist/model.scan");
 /// var predictions = model.PredictFiles(new[] { "shoe.png", "shirt.jpg" });
-/// Console.WriteLine($"{predictions.Clusters[0]} ({predictions.Confidences[0]:P0})");
+/// Console.WriteLine($"{predictions.NameOf(0) ?? predictions.Clusters[0].ToString()} ({predictions.Confidences[0]:P0})");
 /// </code>
 /// </example>
 public sealed class ScanModel : IDisposable
@@ -39,13 +40,40 @@ public sealed class ScanModel : IDisposable
                 $"Model info (channels {info.Channels}, {info.Heads} head(s) of {info.Clusters}) does not match the network " +
                 $"(channels {network.Backbone.InputChannels}, {network.HeadCount} head(s) of {network.Clusters}).", nameof(info));
         }
+        if (info.ClusterNames is { } names && (names.Count != info.Clusters || names.Any(string.IsNullOrWhiteSpace)))
+            throw new ArgumentException($"Model info names {names.Count} cluster(s), some possibly blank; expected {info.Clusters} non-blank names.", nameof(info));
         _network = network;
         Info = info with { SelectedHead = network.SelectedHead };
         _network.eval();
     }
 
-    /// <summary>Input size, normalisation, architecture and head.</summary>
-    public ScanModelInfo Info { get; }
+    /// <summary>Input size, normalisation, architecture, head and cluster names.</summary>
+    public ScanModelInfo Info { get; private set; }
+
+    /// <summary>
+    /// Names the clusters, one name per cluster in cluster order (for example after looking at each cluster's
+    /// prototypes), or clears the names with null. <see cref="Save"/> keeps them, and every prediction carries them
+    /// (<see cref="ScanPredictions.ClusterNames"/>). A pipeline run on labelled data names each cluster after the
+    /// class it was matched to; this replaces those names.
+    /// </summary>
+    /// <param name="names">Exactly <see cref="ScanModelInfo.Clusters"/> non-blank names (duplicates are allowed: with
+    /// more clusters than classes, two clusters can stand for one class); null to remove the names.</param>
+    /// <exception cref="ArgumentException">The count differs from the cluster count, or a name is null or blank
+    /// (the message gives its index).</exception>
+    public void SetClusterNames(IReadOnlyList<string>? names)
+    {
+        if (names is not null)
+        {
+            if (names.Count != Info.Clusters)
+                throw new ArgumentException($"Expected {Info.Clusters} cluster names, one per cluster, found {names.Count}.", nameof(names));
+            for (int i = 0; i < names.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(names[i]))
+                    throw new ArgumentException($"Cluster name {i} is {(names[i] is null ? "null" : "blank")}; every cluster needs a name.", nameof(names));
+            }
+        }
+        Info = Info with { ClusterNames = names?.ToArray() };
+    }
 
     /// <summary>The underlying TorchSharp module (selected head in use).</summary>
     public ClusteringModel Network => _network;
@@ -60,6 +88,28 @@ public sealed class ScanModel : IDisposable
             _network.save(writer);
         }
         ScanFile.Write(path, Kind, Version, buffer.ToArray());
+    }
+
+    /// <summary>
+    /// Writes the network (backbone and every cluster head) atomically as a PyTorch state dict, the file
+    /// <c>torch.save(model.state_dict(), path)</c> writes, so that <c>torch.load(path)</c> reads it. Keys follow
+    /// torchvision's ResNet and the SCAN authors' clustering model: <c>backbone.conv1.weight</c>, ...,
+    /// <c>backbone.layer4.0.bn2.running_var</c>, <c>cluster_head.{i}.weight</c> and <c>cluster_head.{i}.bias</c>;
+    /// BatchNorm running statistics and <c>num_batches_tracked</c> are included.
+    /// </summary>
+    /// <remarks>
+    /// The file holds tensors only. To reproduce <see cref="Predict(Tensor, int)"/> in PyTorch, use head
+    /// <see cref="ScanModelInfo.SelectedHead"/>, normalise the [0, 1] pixels with <see cref="ScanModelInfo.Mean"/> and
+    /// <see cref="ScanModelInfo.Std"/>, put the model in eval mode and take the global average of layer4's output as the
+    /// features. <c>tests/Scan.Tests/Fixtures/models/check_pytorch_export.py</c> is such a PyTorch model; CI runs it
+    /// and matches this library's logits to 1e-5. <see cref="PyTorchWeights.LoadPyTorchWeights(ClusteringModel, string, PyTorchWeightsOptions?)"/>
+    /// reads the file back, and the backbone overload does with <c>KeyPrefix = "backbone."</c>.
+    /// </remarks>
+    /// <param name="path">The file to write (conventionally .pth or .pt); replaced if it exists.</param>
+    public void ExportPyTorch(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        AtomicFile.Write(path, stream => _network.save_py(stream, leaveOpen: true));
     }
 
     /// <summary>Loads a model saved with <see cref="Save"/>.</summary>
@@ -129,7 +179,8 @@ public sealed class ScanModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        Runtime.NativeAllocator.Tune();
+        // Inference leaves the C library's allocator alone: a web host's process is not ours to retune. An app that
+        // wants the tuning for heavy inference calls Runtime.NativeAllocator.Tune() itself.
         // Every tensor made here (the finite check, normalisation constants) is disposed on return.
         using var outerScope = NewDisposeScope();
         if (images.dim() != 4 || images.shape[1] != Info.Channels || images.shape[2] != Info.Height || images.shape[3] != Info.Width)
@@ -164,7 +215,7 @@ public sealed class ScanModel : IDisposable
             Array.Copy(top.data<float>().ToArray(), 0, confidences, start, count);
             Array.Copy(p.data<float>().ToArray(), 0, probabilities, start * Info.Clusters, count * Info.Clusters);
         }
-        return new ScanPredictions(clusters, confidences, probabilities, Info.Clusters);
+        return new ScanPredictions(clusters, confidences, probabilities, Info.Clusters, Info.ClusterNames);
     }
 
     /// <summary>Predicts every image of a dataset of the model's size and channels.</summary>
@@ -193,7 +244,8 @@ public sealed class ScanModel : IDisposable
             parts.SelectMany(p => p.Clusters).ToArray(),
             parts.SelectMany(p => p.Confidences).ToArray(),
             parts.SelectMany(p => p.Probabilities).ToArray(),
-            Info.Clusters);
+            Info.Clusters,
+            Info.ClusterNames);
     }
 
     /// <summary>Decodes image files (PNG, JPEG, WebP, BMP, GIF), resizes them to the model's size and predicts them.</summary>
@@ -205,7 +257,7 @@ public sealed class ScanModel : IDisposable
         var mode = Info.Channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
         var decoded = paths.Select(p => ImageDecoder.Decode(p, Info.Height, Info.Width, mode)).ToList();
         if (decoded.Count == 0)
-            return new ScanPredictions(Array.Empty<int>(), Array.Empty<float>(), Array.Empty<float>(), Info.Clusters);
+            return new ScanPredictions(Array.Empty<int>(), Array.Empty<float>(), Array.Empty<float>(), Info.Clusters, Info.ClusterNames);
         try
         {
             using var batch = stack(decoded);

@@ -36,7 +36,10 @@ public sealed record ScanModelInfo
     /// <summary>The head used for predictions.</summary>
     public required int SelectedHead { get; init; }
 
-    /// <summary>Name of each cluster's matched ground-truth class, when it was evaluated against labels.</summary>
+    /// <summary>
+    /// Name of each cluster, in cluster order, or null: set by <see cref="ScanModel.SetClusterNames"/>, or by a pipeline
+    /// run on labelled data (each cluster's matched ground-truth class).
+    /// </summary>
     public IReadOnlyList<string>? ClusterNames { get; init; }
 
     /// <summary>
@@ -70,6 +73,9 @@ public sealed record ScanModelInfo
             if (4 * floats > weightBytes)
                 problem = $"a network of at least {4 * floats} bytes of weights ({Heads} head(s) of {Clusters} clusters on a width-{width} backbone), but the file holds {weightBytes}";
         }
+
+        if (problem is null && ClusterNames is { } names && (names.Count != Clusters || names.Any(string.IsNullOrWhiteSpace)))
+            problem = $"{names.Count} cluster name(s){(names.Any(string.IsNullOrWhiteSpace) ? ", some blank," : "")} for {Clusters} clusters, expected one non-blank name each";
 
         if (problem is not null)
             throw new InvalidDataException($"Scan.NET model '{path}' has a damaged model description: it declares {problem}.");

@@ -38,7 +38,7 @@ public static class FeatureExtractor
         ArgumentNullException.ThrowIfNull(encoder);
         options ??= new FeatureExtractorOptions();
         options.Validate();
-        Runtime.NativeAllocator.Tune();
+        // No NativeAllocator.Tune() here: embedding is inference, which may run inside a host (see NativeAllocator).
         int n = dataset.Count;
         if (n < 1)
             throw new ArgumentException("The dataset has no images to embed.", nameof(dataset));

@@ -17,13 +17,14 @@ namespace Scan.Core.Pipeline;
 /// </summary>
 /// <example>
 /// <code>
-/// using var pipeline = ScanPipeline.Create()
+/// var pipeline = ScanPipeline.Create()                 // not IDisposable: the result owns the model
 ///     .WithOptions(ScanPresets.FashionMnistQuick())
 ///     .WithClustering(o => o.Clusters = 10)
 ///     .WithSeed(42)
 ///     .WithRunDirectory("runs/fmnist")
 ///     .Build();
-/// using var result = await pipeline.RunAsync(FashionMnist.LoadBundled(), progress, cancellationToken);
+/// using var images = FashionMnist.LoadBundled();
+/// using var result = await pipeline.RunAsync(images, progress, cancellationToken);
 /// Console.WriteLine($"ACC {result.Evaluation?.Accuracy:P1}");
 /// </code>
 /// </example>

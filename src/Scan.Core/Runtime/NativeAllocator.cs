@@ -15,9 +15,16 @@ namespace Scan.Core.Runtime;
 /// <para>
 /// <see cref="Tune"/> raises the mmap and trim thresholds to 1 GiB through <c>mallopt</c>, so freed blocks stay in the
 /// process and are reused; resident memory then stays near its peak instead of falling between steps (which is also
-/// what keeps it flat across epochs). The trainers, the feature extractor, <c>ScanModel</c> and <c>ScanPipeline</c>
-/// call it before their first tensor; it is idempotent and does nothing on other systems, under another C library,
-/// or when the environment variable <c>SCAN_NATIVE_ALLOCATOR</c> is <c>default</c>.
+/// what keeps it flat across epochs). The setting is process-wide, so only training tunes it by itself: the trainers
+/// (through their batch source) and <c>ScanPipeline.RunAsync</c> call it before their first tensor. Inference does not
+/// (<c>ScanModel.Predict</c>, <c>PredictFiles</c>, <c>FeatureExtractor.Embed</c>), so a web host that only predicts
+/// keeps the C library's behaviour unless it calls <see cref="Tune"/> itself. It is idempotent and does nothing on
+/// other systems, under another C library, or when the environment variable <c>SCAN_NATIVE_ALLOCATOR</c> is
+/// <c>default</c> (the opt-out for a host that trains in-process and wants its allocator left alone).
+/// Measured cost in a host: after 10,000 Fashion-MNIST predictions (width-16 small ResNet, batch 256) the tuned
+/// process kept its peak of about 0.6 GB resident, where the untuned one gave back up to about 70 MB; a prediction
+/// pass took 3.9-4.4 s tuned against 5.6-8.0 s untuned in three of four paired runs on a loaded 2-core machine, and
+/// the same in the fourth.
 /// </para>
 /// <para>
 /// The arena count cannot be changed for threads that already allocated, so it has to be set before the process

@@ -62,6 +62,7 @@ public sealed class ScanModelFuzzTests(ITestOutputHelper output) : IDisposable
     [InlineData("\"width\": 16", "\"width\": 4096", "at least * bytes of weights")]
     [InlineData("\"selectedHead\": 1", "\"selectedHead\": 7", "selected head 7, expected 0 to 1")]
     [InlineData("\"channels\": 1", "\"channels\": 3", "mean [0.5], expected 3 finite value(s)")]
+    [InlineData("\"clusters\": 3", "\"clusters\": 2", "3 cluster name(s) for 2 clusters")]
     public void A_description_behind_a_valid_checksum_that_does_not_fit_its_weights_is_refused_before_building(
         string field, string damaged, string reason)
     {

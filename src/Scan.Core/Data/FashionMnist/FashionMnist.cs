@@ -4,12 +4,13 @@ namespace Scan.Core.Data;
 /// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017, arXiv:1708.07747; Zalando Research, MIT licence): 70,000 grayscale
 /// 28x28 images of 10 clothing classes, shape (N, 1, 28, 28). Finds the IDX files where Debian's
 /// <c>dataset-fashion-mnist</c> package installs them, in a folder the caller names, or, for the test split, in the
-/// copy bundled with this repository (data/fashion-mnist).
+/// bundled copy: the <c>Scan.Datasets.FashionMnist</c> package puts it in data/fashion-mnist next to the app, and a
+/// checkout of the Scan.NET repository has it in data/fashion-mnist at its root.
 /// </summary>
 /// <example>
 /// <code>
 /// using var all = FashionMnist.Load(FashionMnistSplit.All);   // 70,000 images from /usr/share/datasets/fashion-mnist
-/// using var test = FashionMnist.LoadBundled();                // 10,000 test images shipped in data/fashion-mnist
+/// using var test = FashionMnist.LoadBundled();                // 10,000 test images (package Scan.Datasets.FashionMnist)
 /// </code>
 /// </example>
 public static class FashionMnist
@@ -17,7 +18,7 @@ public static class FashionMnist
     /// <summary>Where Debian's dataset-fashion-mnist package puts the four .gz files.</summary>
     public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
 
-    /// <summary>The bundled copy's place relative to the repository root.</summary>
+    /// <summary>The bundled copy's place relative to the app's folder (package Scan.Datasets.FashionMnist) or the repository root.</summary>
     public const string BundledRelativeDirectory = "data/fashion-mnist";
 
     /// <summary>Class names indexed by label, as in the dataset's README.</summary>
@@ -53,7 +54,11 @@ public static class FashionMnist
         return IdxDataset.Open(parts, ClassNames);
     }
 
-    /// <summary>Opens the test split bundled in the repository's data/fashion-mnist folder (10,000 images).</summary>
+    /// <summary>
+    /// Opens the bundled test split (10,000 images): reference the <c>Scan.Datasets.FashionMnist</c> package, which
+    /// copies it to data/fashion-mnist in your app's build and publish output; inside the Scan.NET repository the
+    /// copy at its root is found.
+    /// </summary>
     /// <param name="searchFrom">Folder to search upward from; null to search from the application's folder
     /// (<see cref="AppContext.BaseDirectory"/>) and then the current directory.</param>
     /// <exception cref="DirectoryNotFoundException">No data/fashion-mnist folder was found; the message lists where it looked.</exception>
@@ -85,7 +90,8 @@ public static class FashionMnist
 
         throw new DirectoryNotFoundException(
             $"The bundled Fashion-MNIST folder {BundledRelativeDirectory} (with t10k-images-idx3-ubyte.gz) was not found in or above " +
-            $"{string.Join(" or ", starts.Select(s => $"'{s}'"))}. Run from inside the Scan.NET repository, pass searchFrom, " +
+            $"{string.Join(" or ", starts.Select(s => $"'{s}'"))}. Reference the Scan.Datasets.FashionMnist package (it copies the " +
+            "folder next to your app), run from inside the Scan.NET repository, pass searchFrom, " +
             $"or use Load() with the full data set (Debian's dataset-fashion-mnist installs it in {DebianDirectory}).");
     }
 

@@ -22,6 +22,7 @@ internal static class EvaluationStage
         {
             var names = evaluation.ClusterToClass.Select(c => c >= 0 && c < dataset.ClassNames.Count ? dataset.ClassNames[c] : "?").ToArray();
             model = new ScanModel(model.Network, model.Info with { ClusterNames = names });
+            predictions = predictions with { ClusterNames = names };
         }
         var prototypes = ClusterPrototypes.MostConfident(predictions.Clusters, predictions.Confidences, 10, run.Clusters);
         var health = StageHealth.Partition(ClusterHealth.Sizes(predictions.Clusters, run.Clusters), null).ToList();
