@@ -11,4 +11,10 @@ internal static class ReliabilityCaseCounts
 
     /// <summary>Kills that must land (the host may finish before the last one).</summary>
     public const int KillsRequired = KillPoints - 1;
+
+    /// <summary>Crafted model files in <see cref="HostileFileTests"/>.</summary>
+    public const int HostileModelCases = 5;
+
+    /// <summary>Crafted PyTorch weight files in <see cref="HostileFileTests"/>.</summary>
+    public const int HostileWeightCases = 6;
 }

@@ -11,7 +11,14 @@ public sealed class ReliabilityTableTests
         row.Should().Contain($"at least {ReliabilityCaseCounts.KillsRequired} must land");
     }
 
-    private static string Row(string faultClass)
+    [Fact]
+    public void The_hostile_file_rows_quote_the_cases_the_tests_run()
+    {
+        Row("Crafted model files (every checksum valid, every size a lie)").Should().Contain($"| {ReliabilityCaseCounts.HostileModelCases} crafted files |");
+        Row("Crafted PyTorch weight files (valid CRC-32s)").Should().Contain($"| {ReliabilityCaseCounts.HostileWeightCases} crafted files |");
+    }
+
+    internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RELIABILITY.md")))
