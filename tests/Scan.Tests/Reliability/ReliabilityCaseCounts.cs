@@ -17,4 +17,10 @@ internal static class ReliabilityCaseCounts
 
     /// <summary>Crafted PyTorch weight files in <see cref="HostileFileTests"/>.</summary>
     public const int HostileWeightCases = 6;
+
+    /// <summary>Cross-process lock cases in <see cref="RunDirectoryProcessTests"/>: child holds, this process holds, released.</summary>
+    public const int CrossProcessLockCases = 3;
+
+    /// <summary>Unwritable run directory cases in <see cref="RunDirectoryProcessTests"/>: read-only folder, unopenable run.lock.</summary>
+    public const int UnwritableRunDirectoryCases = 2;
 }

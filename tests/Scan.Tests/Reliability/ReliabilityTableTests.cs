@@ -18,6 +18,13 @@ public sealed class ReliabilityTableTests
         Row("Crafted PyTorch weight files (valid CRC-32s)").Should().Contain($"| {ReliabilityCaseCounts.HostileWeightCases} crafted files |");
     }
 
+    [Fact]
+    public void The_run_directory_rows_quote_the_cases_the_tests_run()
+    {
+        Row("Two processes on one run directory").Should().Contain($"| {ReliabilityCaseCounts.CrossProcessLockCases} cross-process cases");
+        Row("Run directory that cannot be written").Should().Contain($"| {ReliabilityCaseCounts.UnwritableRunDirectoryCases} cases");
+    }
+
     internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
