@@ -128,4 +128,42 @@ public sealed class RunDirectoryProcessTests(ITestOutputHelper output) : IDispos
         cases.Should().Be(ReliabilityCaseCounts.UnwritableRunDirectoryCases);
         output.WriteLine($"{cases} unwritable run directory cases");
     }
+
+    [Fact]
+    public async Task A_dataset_file_truncated_mid_run_ends_the_run_with_an_IOException_naming_it_and_the_run_resumes()
+    {
+        // IDX images read from disk as batches need them. Before, the file was memory-mapped and the truncation
+        // raised SIGBUS, which ended the process without an exception. The truncation lands once pretext epoch 2 has
+        // begun: in that epoch's remaining steps, or (epochs take a fraction of a second) in a later stage's reads.
+        string data = Path.Combine(_run, "..", Path.GetFileName(_run) + "-idx");
+        var settings = Settings with { IdxDirectory = data };
+        BandImages.WriteIdx(data, settings.PerClass);
+        string images = Path.GetFullPath(Path.Combine(data, "images.idx"));
+        byte[] intact = File.ReadAllBytes(images);
+        try
+        {
+            using (var host = HostProcess.Start(settings))
+            {
+                (await host.WaitForLineAsync(l => l.StartsWith("progress Pretext 2 ", StringComparison.Ordinal)))
+                    .Should().NotBeNull($"the host must reach pretext epoch 2.{host.Describe()}");
+                using (var file = new FileStream(images, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                    file.SetLength(4096);
+                int exit = await host.WaitForExitAsync();
+                output.WriteLine($"truncated to 4096 bytes after pretext epoch 2 began: exit {exit}; {host.Stderr.Split('\n')[0]}");
+                exit.Should().Be(1, $"the run must end with an exception, not a signal.{host.Describe()}");
+                host.Stderr.Should().Contain($"System.IO.IOException: Dataset file '{images}' changed while in use");
+            }
+            File.Exists(Path.Combine(_run, "pretext", "checkpoint.scan")).Should().BeTrue("epoch 1's checkpoint is kept");
+
+            // The file restored, the run resumes and ends as the uninterrupted in-memory run does (same bytes).
+            File.WriteAllBytes(images, intact);
+            var resumed = await HostProcess.RunToEndAsync(settings with { Progress = false });
+            output.Log("resumed", resumed);
+            resumed.Outcome.ShouldEqual((await ReferenceRuns.Of(ReferenceRuns.Tiny)).Outcome, "a run resumed after its dataset file was truncated and restored");
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }
