@@ -23,4 +23,7 @@ internal static class ReliabilityCaseCounts
 
     /// <summary>Unwritable run directory cases in <see cref="RunDirectoryProcessTests"/>: read-only folder, unopenable run.lock.</summary>
     public const int UnwritableRunDirectoryCases = 2;
+
+    /// <summary>Settable leaf options below ScanOptions, each covered by <see cref="OptionsCoverageTests"/>.</summary>
+    public const int SettableOptions = 69;
 }

@@ -25,6 +25,12 @@ public sealed class ReliabilityTableTests
         Row("Run directory that cannot be written").Should().Contain($"| {ReliabilityCaseCounts.UnwritableRunDirectoryCases} cases");
     }
 
+    [Fact]
+    public void The_options_coverage_row_quotes_the_options_the_test_finds()
+    {
+        Row("Every settable option (property-based, CsCheck)").Should().Contain($"| {ReliabilityCaseCounts.SettableOptions} settable options");
+    }
+
     internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
