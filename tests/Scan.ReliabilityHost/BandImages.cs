@@ -17,6 +17,35 @@ public static class BandImages
     /// <summary>Creates <paramref name="perClass"/> images of every class, interleaved (label i mod 4).</summary>
     public static InMemoryImageDataset Create(int perClass, int seed = 1)
     {
+        var (pixels, labels) = Bytes(perClass, seed);
+        var names = Enumerable.Range(0, Classes).Select(c => $"band{c}").ToArray();
+        return InMemoryImageDataset.FromBytes(pixels, 1, Size, Size, labels, names);
+    }
+
+    /// <summary>
+    /// The same images as IDX files in <paramref name="folder"/> (images.idx, labels.idx; written if missing), opened
+    /// as an <see cref="IdxDataset"/>, whose pixels are read from the file as batches need them.
+    /// </summary>
+    public static IdxDataset CreateIdx(string folder, int perClass, int seed = 1)
+    {
+        string images = Path.Combine(folder, "images.idx"), labelsPath = Path.Combine(folder, "labels.idx");
+        if (!File.Exists(images) || !File.Exists(labelsPath))
+            WriteIdx(folder, perClass, seed);
+        return IdxDataset.Open(images, labelsPath, Enumerable.Range(0, Classes).Select(c => $"band{c}").ToArray());
+    }
+
+    /// <summary>Writes images.idx and labels.idx (LeCun's IDX: big-endian magic 0x0803/0x0801 and sizes, then bytes).</summary>
+    public static void WriteIdx(string folder, int perClass, int seed = 1)
+    {
+        var (pixels, labels) = Bytes(perClass, seed);
+        Directory.CreateDirectory(folder);
+        static byte[] Int(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+        File.WriteAllBytes(Path.Combine(folder, "images.idx"), [.. Int(0x803), .. Int(labels.Length), .. Int(Size), .. Int(Size), .. pixels]);
+        File.WriteAllBytes(Path.Combine(folder, "labels.idx"), [.. Int(0x801), .. Int(labels.Length), .. labels.Select(l => (byte)l)]);
+    }
+
+    private static (byte[] Pixels, int[] Labels) Bytes(int perClass, int seed)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
         var random = new Random(seed);
         int count = perClass * Classes, band = Size / Classes;
@@ -37,7 +66,6 @@ public static class BandImages
                 }
             }
         }
-        var names = Enumerable.Range(0, Classes).Select(c => $"band{c}").ToArray();
-        return InMemoryImageDataset.FromBytes(pixels, 1, Size, Size, labels, names);
+        return (pixels, labels);
     }
 }

@@ -48,6 +48,9 @@ public sealed record HostSettings
     /// <summary>Print a <c>progress</c> line for every step and epoch.</summary>
     public bool Progress { get; init; }
 
+    /// <summary>pipeline: read the images from IDX files in this folder (written if missing) instead of memory.</summary>
+    public string? IdxDirectory { get; init; }
+
     /// <summary>write-loop: the folder of the files.</summary>
     public string? WriteDirectory { get; init; }
 
@@ -82,6 +85,7 @@ public sealed record HostSettings
                 "--threads" => s with { Threads = Int() },
                 "--progress" => s with { Progress = true },
                 "--dir" => s with { WriteDirectory = Value() },
+                "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
@@ -118,6 +122,8 @@ public sealed record HostSettings
             Add("--threads", Threads);
         if (Progress)
             a.Add("--progress");
+        if (IdxDirectory is not null)
+            Add("--idx", IdxDirectory);
         return a;
     }
 }

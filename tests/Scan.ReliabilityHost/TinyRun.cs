@@ -61,7 +61,10 @@ public static class TinyRun
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Threads > 0)
             torch.set_num_threads(settings.Threads);
-        using var dataset = BandImages.Create(settings.PerClass);
+        IImageDataset dataset = settings.IdxDirectory is null
+            ? BandImages.Create(settings.PerClass)
+            : BandImages.CreateIdx(settings.IdxDirectory, settings.PerClass);
+        using var owner = dataset as IDisposable;
         var pipeline = Build(settings);
         var clock = Stopwatch.StartNew();
         using var result = await pipeline.RunAsync(dataset, progress, cancellationToken).ConfigureAwait(false);

@@ -54,6 +54,18 @@ public sealed class SimClrViewOptions
             Guard.Positive(h, prefix + nameof(Height));
         if (Width is { } w)
             Guard.Positive(w, prefix + nameof(Width));
+        // Checked here as well as in RandomResizedCrop, so the message names these options rather than the op's
+        // parameters (minScale, maxScale, ...).
+        if (!(MinScale > 0))
+            throw new ArgumentOutOfRangeException(prefix + nameof(MinScale), MinScale, $"{prefix}{nameof(MinScale)} must be in (0, 1], got {MinScale}.");
+        Guard.Interval(MinScale, MaxScale, 0, 1, prefix + nameof(MinScale), prefix + nameof(MaxScale));
+        if (!(MinAspectRatio > 0 && double.IsFinite(MinAspectRatio)))
+            throw new ArgumentOutOfRangeException(prefix + nameof(MinAspectRatio), MinAspectRatio, $"{prefix}{nameof(MinAspectRatio)} must be positive and finite, got {MinAspectRatio}.");
+        if (!(MaxAspectRatio >= MinAspectRatio && double.IsFinite(MaxAspectRatio)))
+        {
+            throw new ArgumentException($"{prefix}{nameof(MinAspectRatio)} ({MinAspectRatio}) must not exceed {prefix}{nameof(MaxAspectRatio)} " +
+                $"({MaxAspectRatio}), which must be finite.", prefix + nameof(MaxAspectRatio));
+        }
         Guard.Probability(FlipProbability, prefix + nameof(FlipProbability));
         Guard.Probability(ColorJitterProbability, prefix + nameof(ColorJitterProbability));
         Guard.Probability(GrayscaleProbability, prefix + nameof(GrayscaleProbability));

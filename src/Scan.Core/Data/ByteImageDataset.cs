@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Scan.Core.Data;
 
 /// <summary>
-/// An image dataset whose pixels stay 8-bit until a batch is read: raw files are memory-mapped, compressed or decoded
+/// An image dataset whose pixels stay 8-bit until a batch is read: raw files are read as batches need them, compressed or decoded
 /// images are kept as one compact byte array, and conversion to float happens per batch in <see cref="GetBatch"/>,
 /// straight from the stored bytes into the batch tensor.
 /// Base of the file-backed loaders (<see cref="IdxDataset"/>, <see cref="CifarDataset"/>, <see cref="Stl10Dataset"/>,

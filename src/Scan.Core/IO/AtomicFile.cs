@@ -18,6 +18,8 @@ internal static class AtomicFile
     /// <summary>Writes the file through <paramref name="write"/> and renames it into place.</summary>
     /// <param name="path">The target file; its folder is created if missing.</param>
     /// <param name="write">Writes the content to the stream it is given.</param>
+    /// <exception cref="IOException">The file cannot be written (disk full, file-size limit, a folder without write
+    /// permission); the message names <paramref name="path"/>, whose previous content is left as it was.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -30,12 +32,24 @@ internal static class AtomicFile
         Writing.TryAdd(temp, 0);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
+                var stream = new FileSizeLimitStream(file);
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
+                file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not FileNotFoundException)
+        {
+            // A full disk, a file-size limit or a folder that cannot be written: the error from the temporary file
+            // names a path nobody asked for, so name the target and say that its previous version is untouched.
+            TryDelete(temp);
+            throw new IOException(
+                $"Could not write '{full}': {e.Message.TrimEnd('.')}. {(File.Exists(full) ? "Its previous version is intact" : "Nothing was written there")} " +
+                "(the new content goes to a temporary file that is renamed over it only once complete); free space or " +
+                "fix the permissions and run again.", e);
         }
         catch
         {
@@ -121,5 +135,54 @@ internal static class AtomicFile
         {
         }
         return false;
+    }
+
+    /// <summary>
+    /// Passes writes on to a file, turning the <see cref="ArgumentOutOfRangeException"/> (parameter "value") that .NET
+    /// raises for EFBIG, a write past the process's file-size limit (RLIMIT_FSIZE) or the file system's largest
+    /// file, into the <see cref="IOException"/> every other write error is.
+    /// </summary>
+    private sealed class FileSizeLimitStream(FileStream file) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => file.CanSeek;
+        public override bool CanWrite => true;
+        public override long Length => file.Length;
+
+        public override long Position
+        {
+            get => file.Position;
+            set => file.Position = value;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            ValidateBufferArguments(buffer, offset, count);
+            Write(buffer.AsSpan(offset, count));
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer) => Translate(file, buffer, static (f, b) => f.Write(b));
+
+        public override void WriteByte(byte value) => Write([value]);
+
+        public override void Flush() => Translate(file, default, static (f, _) => f.Flush());
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => file.Seek(offset, origin);
+        public override void SetLength(long value) => file.SetLength(value);
+
+        private delegate void FileAction(FileStream file, ReadOnlySpan<byte> buffer);
+
+        private static void Translate(FileStream file, ReadOnlySpan<byte> buffer, FileAction action)
+        {
+            try
+            {
+                action(file, buffer);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new IOException($"{e.Message.Split(" (Parameter", 2)[0].TrimEnd('.')} (EFBIG: the file-size limit of this process or file system)", e);
+            }
+        }
     }
 }

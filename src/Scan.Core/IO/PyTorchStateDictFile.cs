@@ -1,6 +1,7 @@
 using System.Collections;
 using System.IO.Compression;
 using System.IO.Hashing;
+using Scan.Core.Models;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -76,25 +77,54 @@ internal static class PyTorchStateDictFile
         return tensors;
     }
 
-    // The first archive entry whose bytes do not match the CRC-32 and size its zip header records, or null.
+    /// <summary>Deflate's largest expansion (a 258-byte match per 2 bits, about 1032:1): an entry declaring more
+    /// than this many times its compressed size cannot hold what it declares.</summary>
+    internal const long DeflateMaxRatio = 1032;
+
+    // The first archive entry that declares more than the file can hold or than the limits, or whose bytes do not
+    // match the CRC-32 and size its zip header records, or null. No entry is inflated past its declared size, so a
+    // zip bomb costs at most the limits' worth of inflating; the pickle's declared lengths are checked against its
+    // bytes before the unpickler allocates them.
     private static string? FirstDamagedEntry(string path)
     {
         using var archive = ZipFile.OpenRead(path);
         var buffer = new byte[1 << 16];
         var crc = new Crc32();
+        long total = 0;
+        var pickleEntry = archive.Entries.FirstOrDefault(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal));
         foreach (var entry in archive.Entries)
         {
+            bool isPickle = ReferenceEquals(entry, pickleEntry);
+            long limit = isPickle ? PyTorchWeights.MaxPickleBytes : PyTorchWeights.MaxEntryBytes;
+            if (entry.Length > limit)
+                return $"archive entry '{entry.FullName}' declares {entry.Length} bytes, more than the limit of {limit} (PyTorchWeights.{(isPickle ? nameof(PyTorchWeights.MaxPickleBytes) : nameof(PyTorchWeights.MaxEntryBytes))})";
+            if (entry.Length > Math.Max(entry.CompressedLength, DeflateMaxRatio * entry.CompressedLength + 64))
+                return $"archive entry '{entry.FullName}' declares {entry.Length} bytes from {entry.CompressedLength} compressed bytes, more than deflate can expand them to ({DeflateMaxRatio}:1)";
+            total += entry.Length;
+            if (total > PyTorchWeights.MaxStateDictBytes)
+                return $"its archive entries declare more than {PyTorchWeights.MaxStateDictBytes} bytes in all (PyTorchWeights.{nameof(PyTorchWeights.MaxStateDictBytes)})";
+
             crc.Reset();
             long length = 0;
+            byte[]? pickle = isPickle ? new byte[entry.Length] : null;
             using var data = entry.Open();
-            for (int read; (read = data.Read(buffer)) > 0; length += read)
+            // .NET's entry stream ends at the declared size, and reading never asks for more than one byte beyond it.
+            for (int read; length <= entry.Length && (read = data.Read(buffer, 0, (int)Math.Min(buffer.Length, entry.Length + 1 - length))) > 0; length += read)
+            {
+                if (pickle is not null && length + read <= pickle.Length)
+                    buffer.AsSpan(0, read).CopyTo(pickle.AsSpan((int)length));
                 crc.Append(buffer.AsSpan(0, read));
+            }
+            if (length > entry.Length)
+                return $"archive entry '{entry.FullName}' inflates to more than the {entry.Length} bytes its header records";
             uint actual = crc.GetCurrentHashAsUInt32();
             if (actual != entry.Crc32 || length != entry.Length)
             {
                 return $"archive entry '{entry.FullName}' is damaged ({length} bytes with CRC-32 {actual:X8}, " +
                     $"its header records {entry.Length} bytes with CRC-32 {entry.Crc32:X8})";
             }
+            if (pickle is not null && PickleLengths.FirstProblem(pickle) is { } problem)
+                return $"archive entry '{entry.FullName}' is not a pickle the unpickler can read safely: {problem}";
         }
         return null;
     }

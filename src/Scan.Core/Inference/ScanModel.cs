@@ -28,11 +28,18 @@ public sealed class ScanModel : IDisposable
     private readonly ClusteringModel _network;
 
     /// <summary>Wraps a trained network.</summary>
-    /// <exception cref="ArgumentException">The info does not match the network.</exception>
+    /// <exception cref="ArgumentException">The info does not match the network, or its input size is outside
+    /// 1 to <see cref="ScanModelInfo.MaxInputSide"/> (such a model could not be loaded again).</exception>
     public ScanModel(ClusteringModel network, ScanModelInfo info)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(info);
+        if (info.Height is < 1 or > ScanModelInfo.MaxInputSide || info.Width is < 1 or > ScanModelInfo.MaxInputSide)
+        {
+            throw new ArgumentException(
+                $"Model info declares an input size of {info.Height}x{info.Width}; expected 1x1 to " +
+                $"{ScanModelInfo.MaxInputSide}x{ScanModelInfo.MaxInputSide} (ScanModelInfo.MaxInputSide).", nameof(info));
+        }
         if (network.Clusters != info.Clusters || network.HeadCount != info.Heads || info.Mean.Length != info.Channels ||
             info.Std.Length != info.Channels || network.Backbone.InputChannels != info.Channels)
         {
@@ -157,11 +164,15 @@ public sealed class ScanModel : IDisposable
         var network = new ClusteringModel(built, info.Clusters, info.Heads);
         try
         {
+            // Every length TorchSharp would read from the file is checked against the network first.
+            ModuleStateStream.Check(payload.AsSpan((int)reader.BaseStream.Position), network.state_dict(), $"Scan.NET model '{path}'");
             network.load(reader, strict: true);
         }
-        catch (Exception e) when (StateDictLoadErrors.IsDamagedStream(e))
+        catch (Exception e) when (e is InvalidDataException || StateDictLoadErrors.IsDamagedStream(e))
         {
             network.Dispose();
+            if (e is InvalidDataException)
+                throw;
             throw new InvalidDataException($"Scan.NET model '{path}' does not match its own description: {e.Message}", e);
         }
         network.SelectedHead = info.SelectedHead;

@@ -5,6 +5,14 @@ namespace Scan.Core.Inference;
 /// <summary>What a saved <see cref="ScanModel"/> needs to rebuild itself and to prepare images.</summary>
 public sealed record ScanModelInfo
 {
+    /// <summary>
+    /// The largest input height or width a model may have: 2,048 pixels, so a model file cannot make
+    /// <see cref="ScanModel.PredictFiles"/> decode more than 2,048 x 2,048 pixels per image (48 MiB of float32 RGB).
+    /// A description declaring more is refused by <see cref="ScanModel.Load(string, TorchSharp.torch.Device?)"/> and by the
+    /// <see cref="ScanModel"/> constructor.
+    /// </summary>
+    public const int MaxInputSide = 2048;
+
     /// <summary>Input channels.</summary>
     public required int Channels { get; init; }
 
@@ -54,7 +62,8 @@ public sealed record ScanModelInfo
     {
         string? problem =
             Channels < 1 ? $"channels {Channels}, expected at least 1" :
-            Height < 1 || Width < 1 ? $"an input size of {Height}x{Width}, expected at least 1x1" :
+            Height < 1 || Width < 1 || Height > MaxInputSide || Width > MaxInputSide
+                ? $"an input size of {Height}x{Width}, expected 1x1 to {MaxInputSide}x{MaxInputSide} (ScanModelInfo.MaxInputSide)" :
             Mean is null || Mean.Length != Channels || Mean.Any(m => !float.IsFinite(m)) ? $"mean [{Join(Mean)}], expected {Channels} finite value(s)" :
             Std is null || Std.Length != Channels || Std.Any(v => !(v > 0) || !float.IsFinite(v)) ? $"std [{Join(Std)}], expected {Channels} finite value(s) > 0" :
             Clusters < 2 ? $"{Clusters} cluster(s), expected at least 2" :
@@ -67,11 +76,12 @@ public sealed record ScanModelInfo
             null;
         if (problem is null && Backbone is not null)
         {
-            // Lower bound of the weights: the heads (8·width features to each cluster) and one 3x3 convolution of
-            // the last stage (8·width channels in and out), 4 bytes each.
-            long width = Backbone.Width, floats = (long)Heads * Clusters * 8 * width + 576 * width * width;
+            // Lower bound of the weights: the heads (8·width features to each cluster), one 3x3 convolution of the
+            // last stage (8·width channels in and out) and the stem's convolution (at least 3x3 from every input
+            // channel to width channels), 4 bytes each.
+            long width = Backbone.Width, floats = (long)Heads * Clusters * 8 * width + 576 * width * width + 9L * Channels * width;
             if (4 * floats > weightBytes)
-                problem = $"a network of at least {4 * floats} bytes of weights ({Heads} head(s) of {Clusters} clusters on a width-{width} backbone), but the file holds {weightBytes}";
+                problem = $"a network of at least {4 * floats} bytes of weights ({Heads} head(s) of {Clusters} clusters on a width-{width} backbone with {Channels} input channel(s)), but the file holds {weightBytes}";
         }
 
         if (problem is null && ClusterNames is { } names && (names.Count != Clusters || names.Any(string.IsNullOrWhiteSpace)))

@@ -14,6 +14,10 @@ namespace Scan.Core.Models;
 /// The file is read with TorchSharp.PyBridge.
 /// </summary>
 /// <remarks>
+/// A weight file is treated as untrusted: every size it declares is checked against what the file can hold and
+/// against <see cref="MaxEntryBytes"/>, <see cref="MaxPickleBytes"/> and <see cref="MaxStateDictBytes"/> before
+/// anything of that size is inflated or allocated, so a crafted file (a zip bomb, or a pickle declaring a 2 GiB
+/// string) fails with <see cref="InvalidDataException"/> instead of running for minutes or allocating gigabytes.
 /// Every key is checked before anything is copied, so a load that throws leaves the model unchanged. Tensors are
 /// copied into the model's own parameters and buffers (on whatever device the model is), converting the element
 /// type if it differs, as PyTorch's <c>load_state_dict</c> does. BatchNorm running statistics are buffers and are
@@ -34,6 +38,19 @@ namespace Scan.Core.Models;
 /// </example>
 public static class PyTorchWeights
 {
+    /// <summary>
+    /// The most bytes one archive entry of a state dict (one tensor's storage) may declare: 1 GiB. A file whose entry
+    /// declares more is refused with <see cref="InvalidDataException"/> before anything is inflated, as is an entry
+    /// declaring more than deflate can expand its compressed bytes to (1032:1).
+    /// </summary>
+    public const long MaxEntryBytes = 1L << 30;
+
+    /// <summary>The most bytes the state dict's pickle (<c>data.pkl</c>, about 100 bytes per tensor) may declare: 64 MiB.</summary>
+    public const long MaxPickleBytes = 64L << 20;
+
+    /// <summary>The most bytes all archive entries of a state dict may declare together: 4 GiB.</summary>
+    public const long MaxStateDictBytes = 4L << 30;
+
     /// <summary>Loads a PyTorch state dict into a backbone (e.g. a torchvision ResNet's weights).</summary>
     /// <param name="backbone">The backbone to fill; its architecture must match the file's.</param>
     /// <param name="path">A file written by <c>torch.save(model.state_dict(), path)</c>.</param>

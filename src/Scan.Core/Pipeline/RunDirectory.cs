@@ -47,6 +47,7 @@ internal sealed class RunDirectory
     /// second opener in this process or another, until the returned handle is disposed.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another run (in this process or another) uses the folder.</exception>
+    /// <exception cref="IOException">The folder cannot be written (read-only, or no permission); the message names it.</exception>
     public IDisposable Lock()
     {
         string path = Path.Combine(_root, "run.lock");
@@ -54,13 +55,27 @@ internal sealed class RunDirectory
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (IsHeldByAnother(e))
         {
             throw new InvalidOperationException(
                 $"Run directory '{_root}' is in use by another run ({path} is held open). Wait for that run to end, " +
                 "or give this one its own run directory.", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only folder or file system, or no permission: not another run, and nothing of the run can be
+            // written there.
+            throw new IOException(
+                $"Run directory '{_root}' cannot be written: {path} cannot be created or opened for writing ({e.Message.TrimEnd('.')}). " +
+                "Give the run a writable directory.", e);
+        }
     }
+
+    // How .NET reports the lock taken by someone else: flock's EWOULDBLOCK (errno 11) on Linux and macOS (35),
+    // ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION on Windows. Anything else (EROFS, EACCES, ENOSPC) is a folder
+    // that cannot be written.
+    private static bool IsHeldByAnother(IOException e) =>
+        e.HResult == (OperatingSystem.IsMacOS() ? 35 : 11) || e.HResult == unchecked((int)0x80070020) || e.HResult == unchecked((int)0x80070021);
 
     /// <summary>Records the options of a new run, or checks that a resumed run uses the same ones.</summary>
     /// <exception cref="InvalidOperationException">The folder holds a run made with different options.</exception>

@@ -88,13 +88,20 @@ public sealed class ScanOptions : IValidatableObject
                  (Augmentation.Mean is not null && Augmentation.Mean.Length != Augmentation.Std!.Length))
         {
             yield return new ValidationResult(
-                "Augmentation.Mean and Augmentation.Std must both be set with one value per channel, or both be null.",
+                "Augmentation.Mean and Augmentation.Std must both be set with one value per channel, or both be null; " +
+                $"found Mean {Show(Augmentation.Mean)} and Std {Show(Augmentation.Std)}.",
                 new[] { nameof(Augmentation) });
+        }
+        else if (Augmentation.Mean is not null && Augmentation.Mean.Any(m => !float.IsFinite(m)))
+        {
+            // A NaN mean would turn every normalised pixel into NaN.
+            yield return new ValidationResult(
+                $"Augmentation.Mean must be finite, found {Show(Augmentation.Mean)}.", new[] { nameof(Augmentation) });
         }
         else if (Augmentation.Std is not null && Augmentation.Std.Any(s => !(s > 0) || !float.IsFinite(s)))
         {
             yield return new ValidationResult(
-                $"Augmentation.Std must be finite and > 0, found [{string.Join(", ", Augmentation.Std)}].",
+                $"Augmentation.Std must be finite and > 0, found {Show(Augmentation.Std)}.",
                 new[] { nameof(Augmentation) });
         }
 
@@ -104,6 +111,9 @@ public sealed class ScanOptions : IValidatableObject
                 yield return new ValidationResult($"Augmentation.{failure}", new[] { nameof(Augmentation) });
         }
     }
+
+    private static string Show(float[]? values) =>
+        values is null ? "null" : "[" + string.Join(", ", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
 
     /// <summary>
     /// Builds the three view recipes as the pipeline will, so that an out-of-range view option (a flip probability of

@@ -13,15 +13,17 @@ internal static class OptionsValidation
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
         var failures = results.Select(r => $"{options.GetType().Name}: {WithValue(options, r)}").ToList();
-        // An enum property holds any integer: 99 would otherwise pass and silently pick a default branch.
+        // An enum property holds any integer: 99 would otherwise pass and silently pick a default branch. A nullable
+        // enum (BackboneOptions.Stem) is checked when it has a value.
         foreach (var property in options.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
         {
-            if (!property.PropertyType.IsEnum || !property.CanRead || property.GetIndexParameters().Length > 0
-                || property.PropertyType.IsDefined(typeof(FlagsAttribute), false))
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (!type.IsEnum || !property.CanRead || property.GetIndexParameters().Length > 0
+                || type.IsDefined(typeof(FlagsAttribute), false))
                 continue;
-            var value = property.GetValue(options)!;
-            if (!Enum.IsDefined(property.PropertyType, value))
-                failures.Add($"{options.GetType().Name}: {property.Name} must be one of {string.Join(", ", Enum.GetNames(property.PropertyType))}; found {Convert.ToInt64(value, CultureInfo.InvariantCulture)}.");
+            var value = property.GetValue(options);
+            if (value is not null && !Enum.IsDefined(type, value))
+                failures.Add($"{options.GetType().Name}: {property.Name} must be one of {string.Join(", ", Enum.GetNames(type))}; found {Convert.ToInt64(value, CultureInfo.InvariantCulture)}.");
         }
         return failures;
     }

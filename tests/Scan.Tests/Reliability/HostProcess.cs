@@ -19,14 +19,23 @@ internal sealed class HostProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly List<string> _seen = new();
 
-    private HostProcess(HostSettings settings)
+    private HostProcess(HostSettings settings, string? shell)
     {
-        var start = new ProcessStartInfo(Dotnet)
+        var start = new ProcessStartInfo(shell is null ? Dotnet : "/bin/bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (shell is not null)
+        {
+            // bash -c 'SHELL; exec "$@"' host dotnet Host.dll ...: the commands change the process (limits,
+            // signal dispositions), which exec hands on to the host.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(shell + "; exec \"$@\"");
+            start.ArgumentList.Add("host");
+            start.ArgumentList.Add(Dotnet);
+        }
         start.ArgumentList.Add(HostDll);
         foreach (string argument in settings.ToArguments())
             start.ArgumentList.Add(argument);
@@ -47,8 +56,19 @@ internal sealed class HostProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts the host with <paramref name="settings"/>.</summary>
-    public static HostProcess Start(HostSettings settings) => new(settings);
+    /// <summary>Starts the host with <paramref name="settings"/>; with <paramref name="shell"/>, bash runs those commands
+    /// first and then execs the host (e.g. <c>ulimit -f 100</c>).</summary>
+    public static HostProcess Start(HostSettings settings, string? shell = null) => new(settings, shell);
+
+    /// <summary>Everything the host wrote to stderr so far.</summary>
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+                return _stderr.ToString();
+        }
+    }
 
     /// <summary>The host's dll, copied next to the test binaries by the project reference.</summary>
     public static string HostDll { get; } = Path.Combine(AppContext.BaseDirectory, "Scan.ReliabilityHost.dll");

@@ -11,4 +11,19 @@ internal static class ReliabilityCaseCounts
 
     /// <summary>Kills that must land (the host may finish before the last one).</summary>
     public const int KillsRequired = KillPoints - 1;
+
+    /// <summary>Crafted model files in <see cref="HostileFileTests"/>.</summary>
+    public const int HostileModelCases = 5;
+
+    /// <summary>Crafted PyTorch weight files in <see cref="HostileFileTests"/>.</summary>
+    public const int HostileWeightCases = 6;
+
+    /// <summary>Cross-process lock cases in <see cref="RunDirectoryProcessTests"/>: child holds, this process holds, released.</summary>
+    public const int CrossProcessLockCases = 3;
+
+    /// <summary>Unwritable run directory cases in <see cref="RunDirectoryProcessTests"/>: read-only folder, unopenable run.lock.</summary>
+    public const int UnwritableRunDirectoryCases = 2;
+
+    /// <summary>Settable leaf options below ScanOptions, each covered by <see cref="OptionsCoverageTests"/>.</summary>
+    public const int SettableOptions = 69;
 }

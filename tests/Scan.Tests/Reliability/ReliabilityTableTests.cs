@@ -11,7 +11,27 @@ public sealed class ReliabilityTableTests
         row.Should().Contain($"at least {ReliabilityCaseCounts.KillsRequired} must land");
     }
 
-    private static string Row(string faultClass)
+    [Fact]
+    public void The_hostile_file_rows_quote_the_cases_the_tests_run()
+    {
+        Row("Crafted model files (every checksum valid, every size a lie)").Should().Contain($"| {ReliabilityCaseCounts.HostileModelCases} crafted files |");
+        Row("Crafted PyTorch weight files (valid CRC-32s)").Should().Contain($"| {ReliabilityCaseCounts.HostileWeightCases} crafted files |");
+    }
+
+    [Fact]
+    public void The_run_directory_rows_quote_the_cases_the_tests_run()
+    {
+        Row("Two processes on one run directory").Should().Contain($"| {ReliabilityCaseCounts.CrossProcessLockCases} cross-process cases");
+        Row("Run directory that cannot be written").Should().Contain($"| {ReliabilityCaseCounts.UnwritableRunDirectoryCases} cases");
+    }
+
+    [Fact]
+    public void The_options_coverage_row_quotes_the_options_the_test_finds()
+    {
+        Row("Every settable option (property-based, CsCheck)").Should().Contain($"| {ReliabilityCaseCounts.SettableOptions} settable options");
+    }
+
+    internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RELIABILITY.md")))

@@ -2,7 +2,7 @@ namespace Scan.Core.Data;
 
 /// <summary>
 /// CIFAR-10 and CIFAR-100 in their binary distributions ("CIFAR-10 binary version", "CIFAR-100 binary version"):
-/// 32x32 RGB images, shape (N, 3, 32, 32). Files are memory-mapped, not loaded: each record is its label byte(s)
+/// 32x32 RGB images, shape (N, 3, 32, 32). Files are read as batches need them, not loaded: each record is its label byte(s)
 /// followed by 1,024 red, 1,024 green and 1,024 blue bytes, rows top to bottom.
 /// </summary>
 /// <example>
@@ -93,7 +93,7 @@ public sealed class CifarDataset : ByteImageDataset
                     throw new InvalidDataException(
                         $"'{path}' is {length} bytes, not a whole number of {record}-byte {format} records: expected a multiple of {record}; the file is truncated or of another variant.");
                 int count = checked((int)(length / record));
-                var source = MappedPixelSource.Open(path, labelBytes, record, ImageBytes, count);
+                var source = FilePixelSource.Open(path, labelBytes, record, ImageBytes, count);
                 sources.Add(source);
                 var fileLabels = new int[count];
                 for (int i = 0; i < count; i++)

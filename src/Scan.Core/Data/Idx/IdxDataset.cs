@@ -2,7 +2,7 @@ namespace Scan.Core.Data;
 
 /// <summary>
 /// Grayscale images in the IDX format of MNIST, Fashion-MNIST, KMNIST and others: shape (N, 1, rows, columns).
-/// Raw files are memory-mapped; .gz files are decompressed once into a compact byte array (one byte per pixel).
+/// Raw files are read as batches need them (a file truncated meanwhile fails the read with an IOException naming it); .gz files are decompressed once into a compact byte array (one byte per pixel).
 /// </summary>
 /// <example>
 /// <code>

@@ -14,7 +14,7 @@ internal static class IdxReader
     private const int UnsignedByteLabels = 0x00000801;
 
     /// <summary>
-    /// Opens an images file (count, rows, columns): a raw file is memory-mapped; a .gz file is decompressed once into
+    /// Opens an images file (count, rows, columns): a raw file is read as batches need it (FilePixelSource); a .gz file is decompressed once into
     /// a compact byte array.
     /// </summary>
     public static PixelSource OpenImages(string path, out int height, out int width)
@@ -41,7 +41,7 @@ internal static class IdxReader
             long expected = (long)count * height * width, found = file.Length - HeaderBytes(dims);
             if (found != expected)
                 throw SizeMismatch(path, HeaderBytes(dims), $"{count} images of {height}x{width} pixels", expected, found, "");
-            return MappedPixelSource.Open(path, HeaderBytes(dims), height * width, height * width, count);
+            return FilePixelSource.Open(path, HeaderBytes(dims), height * width, height * width, count);
         }
     }
 

@@ -1,7 +1,7 @@
 namespace Scan.Core.Data;
 
 /// <summary>
-/// Where a dataset's 8-bit pixels live: a compact byte array or a memory-mapped file. Each image is a run of
+/// Where a dataset's 8-bit pixels live: a compact byte array or a file read as batches need it. Each image is a run of
 /// <see cref="ImageBytes"/> bytes; reading is thread-safe.
 /// </summary>
 internal abstract class PixelSource : IDisposable

@@ -2,7 +2,7 @@ namespace Scan.Core.Data;
 
 /// <summary>
 /// STL-10 in its binary distribution (stl10_binary): 96x96 RGB images, shape (N, 3, 96, 96). Image files are
-/// memory-mapped. Each image is stored as 3 channel planes, each plane column by column (as MATLAB writes), and is
+/// read as batches need them. Each image is stored as 3 channel planes, each plane column by column (as MATLAB writes), and is
 /// transposed to rows when read. Label files hold one byte per image, 1 to 10, mapped here to 0 to 9.
 /// </summary>
 /// <example>
@@ -71,7 +71,7 @@ public sealed class Stl10Dataset : ByteImageDataset
                 if (length == 0 || length % ImageBytes != 0)
                     throw new InvalidDataException(
                         $"'{path}' is {length} bytes, not a whole number of {ImageBytes}-byte STL-10 images (3x96x96): expected a multiple of {ImageBytes}; the file is truncated or not STL-10.");
-                sources.Add(MappedPixelSource.Open(path, 0, ImageBytes, ImageBytes, checked((int)(length / ImageBytes))));
+                sources.Add(FilePixelSource.Open(path, 0, ImageBytes, ImageBytes, checked((int)(length / ImageBytes))));
             }
 
             var pixels = ConcatPixelSource.Of(sources);
