@@ -111,6 +111,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Clustering.LearningRate"] = Double(1e-9, 10),
         ["Clustering.WeightDecay"] = Double(0, 1),
         ["Clustering.FeatureCachePasses"] = Int(1, 1000),
+        ["Clustering.FeatureCacheViews"] = Enum<Scan.Core.Clustering.CachedViews>(),
         ["SelfLabeling.ConfidenceThreshold"] = Double(1e-6, 0.999999999),
         ["SelfLabeling.Epochs"] = Int(1, 100_000),
         ["SelfLabeling.BatchSize"] = Int(2, 1 << 20),
