@@ -25,6 +25,7 @@ internal static class ReportWriter
         Directory.CreateDirectory(folder);
         var metrics = new
         {
+            formatVersion = 1,
             preset = arguments.Full ? "fashion-mnist-full" : "fashion-mnist-quick",
             seed = arguments.Seed,
             images = dataset.Count,

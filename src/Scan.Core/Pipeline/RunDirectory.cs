@@ -24,6 +24,7 @@ namespace Scan.Core.Pipeline;
 /// Every file read back carries a format version and a SHA-256, so a damaged one is named rather than trusted: the
 /// .scan files are <see cref="ScanFile"/> containers (the neighbours a <see cref="Mining.NeighborSetFile"/>), and
 /// options.json and report.json are <see cref="ChecksummedJson"/>. metrics.json is written for people and never read.
+/// FORMATS.md beside the README describes every file and its version.
 /// </summary>
 internal sealed class RunDirectory
 {
@@ -150,9 +151,12 @@ internal sealed class RunDirectory
     public void WriteReport(StageReport report) =>
         AtomicFile.WriteAllText(ReportPath(report.Stage), ChecksummedJson.Serialize(report, JsonFormatVersion));
 
+    /// <summary>Format version of metrics.json (FORMATS.md); not checked, as the file is never read back.</summary>
+    private const int MetricsFormatVersion = 1;
+
     public void WriteMetrics(IReadOnlyList<StageReport> stages, ClusteringReport? evaluation) =>
         AtomicFile.WriteAllText(Path.Combine(_root, "metrics.json"),
-            JsonSerializer.Serialize(new { stages, evaluation }, ScanJson.Options));
+            JsonSerializer.Serialize(new { formatVersion = MetricsFormatVersion, stages, evaluation }, ScanJson.Options));
 
     public void SaveModule(string path, string kind, torch.nn.Module module)
     {

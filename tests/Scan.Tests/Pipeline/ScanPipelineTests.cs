@@ -50,6 +50,13 @@ public sealed class ScanPipelineTests : IDisposable
         using var second = await Tiny().WithRunDirectory(run).Build().RunAsync(data);
         second.Stages.Take(4).Should().OnlyContain(s => s.Loaded);
         second.Assignments.Should().Equal(first.Assignments);
+        // The typed reports come back from report.json as they were written.
+        second.Mining.Should().BeEquivalentTo(first.Mining, o => o.Excluding(r => r!.Loaded).Excluding(r => r!.Seconds));
+        second.Clustering.Should().BeEquivalentTo(first.Clustering, o => o.Excluding(r => r!.Loaded).Excluding(r => r!.Seconds));
+        second.SelfLabeling.Should().BeEquivalentTo(first.SelfLabeling, o => o.Excluding(r => r!.Loaded).Excluding(r => r!.Seconds));
+        using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        metrics.RootElement.GetProperty("formatVersion").GetInt32().Should().Be(1);
+        metrics.RootElement.GetProperty("stages")[1].GetProperty("report").GetString().Should().Be("mining");
     }
 
     [Fact]
