@@ -1,7 +1,7 @@
 namespace Scan.Cli.Tests;
 
 /// <summary>
-/// One `scan cluster` run on 24 generated images (two kinds of stripes) with K = 2 and a 20-second budget, shared by
+/// One `scan cluster` run on 24 generated images (two kinds of stripes) with K = 2 and a 15-second budget, shared by
 /// the tests that look at its outputs, so the suite trains only once.
 /// </summary>
 public sealed class ClusteredFolder : IDisposable
@@ -13,7 +13,7 @@ public sealed class ClusteredFolder : IDisposable
         Images = _temporary.Sub("images");
         Output = _temporary.Sub("out");
         ImageFolders.WriteStripes(Images, perKind: 12);
-        Run = CliProcess.Run("cluster", Images, "-k", "2", "--budget", "20s", "--seed", "3", "--out", Output);
+        Run = CliProcess.Run("cluster", Images, "-k", "2", "--budget", "15s", "--seed", "3", "--out", Output);
     }
 
     public string Images { get; }
