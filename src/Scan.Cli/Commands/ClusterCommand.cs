@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using Scan.Augment;
+using Scan.Augment.Recipes;
+using Scan.Cli.Files;
+using Scan.Cli.Output;
+using Scan.Cli.Report;
+using Scan.Core.Data;
+using Scan.Core.Mining;
+using Scan.Core.Pipeline;
+using Scan.Core.Training;
+using static TorchSharp.torch;
+
+namespace Scan.Cli.Commands;
+
+/// <summary>What `scan cluster` was asked to do, after parsing and validation.</summary>
+internal sealed record ClusterArguments(
+    DirectoryInfo Folder, int Clusters, TimeSpan? Budget, long Seed, DirectoryInfo Output, bool Resume, string Device);
+
+/// <summary>
+/// `scan cluster FOLDER -k K`: loads the folder as the ImageFolder sample does (size and colour read from the files),
+/// fits the options to the folder and this machine within the budget (or resumes a run with the options it started
+/// with), runs the pipeline with its run directory inside --out, then writes clusters.csv, model.scan,
+/// embeddings.npy and report.html there.
+/// </summary>
+internal static class ClusterCommand
+{
+    /// <summary>The run directory's name inside --out.</summary>
+    public const string RunFolderName = "run";
+
+    private static readonly string[] Stages = ["Decoding", "Pretext", "Mining", "Clustering", "SelfLabeling", "Embedding"];
+
+    public static async Task<int> RunAsync(ClusterArguments arguments, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        string folder = arguments.Folder.FullName;
+        if (File.Exists(folder))
+            throw new CliError($"'{folder}' is a file; give the folder that holds the images.");
+        if (!Directory.Exists(folder))
+            throw new CliError($"image folder '{folder}' does not exist.");
+        if (arguments.Device.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
+            throw new CliError($"--device {arguments.Device}: this build of the tool runs on TorchSharp's CPU backend, which has no CUDA device.");
+
+        // Checked before anything is decoded or trained, so a run of many minutes cannot end on "access denied".
+        string output = arguments.Output.FullName;
+        CliFile.RequireWritableFolder(output, "--out");
+        string runDirectory = Path.Combine(output, RunFolderName);
+        var saved = ReadSavedOptions(runDirectory);
+        if (saved is not null && !arguments.Resume)
+        {
+            throw new CliError(
+                $"'{runDirectory}' holds an earlier run. Pass --resume to continue it (with the options it started with), " +
+                "or choose another --out for a new run.");
+        }
+        if (saved is not null && saved.Clustering.Clusters != arguments.Clusters)
+        {
+            throw new CliError(
+                $"the run in '{runDirectory}' has {saved.Clustering.Clusters} clusters, not -k {arguments.Clusters}; " +
+                "resume it with the same -k, or choose another --out.");
+        }
+
+        return await StageProgress.RunAsync(Stages, async progress =>
+        {
+            using var dataset = LoadFolder(folder, progress);
+            foreach (var skipped in dataset.Skipped)
+                CliConsole.Warning($"Skipped {skipped.Path}: {skipped.Reason}");
+            int minimum = Math.Max(8, 2 * arguments.Clusters);
+            if (dataset.Count < minimum)
+            {
+                throw new CliError(
+                    $"'{folder}' holds {dataset.Count} usable image(s); {arguments.Clusters} clusters need at least {minimum} " +
+                    "(two per cluster, and at least 8 for SimCLR's negatives).");
+            }
+
+            ScanOptions options;
+            if (saved is not null)
+            {
+                CliConsole.Line($"Resuming the run in {runDirectory} with the options it was started with.");
+                if (saved.Device != arguments.Device)
+                    CliConsole.Warning($"--device {arguments.Device} is ignored: the run was started on {saved.Device}, and a run resumes with its own options.");
+                options = saved;
+            }
+            else
+            {
+                if (arguments.Resume)
+                    CliConsole.Line($"Nothing to resume in {runDirectory}: starting a new run.");
+                if (OperatingSystem.IsLinux() && !Scan.Core.Runtime.NativeAllocator.SingleArena)
+                    CliConsole.Warning("Tip: MALLOC_ARENA_MAX=1 (and OMP_WAIT_POLICY=PASSIVE) in the environment about double CPU training speed; the budget is then spent on more steps.");
+                CliConsole.Line("Fitting the options to the folder and timing a few training steps on this machine...");
+                var fitted = await ScanPresets.ForAsync(dataset, arguments.Clusters, arguments.Budget, arguments.Device,
+                    cancellationToken: cancellationToken);
+                foreach (string decision in fitted.Decisions)
+                    CliConsole.Line("  " + decision);
+                options = fitted.Options;
+                options.Seed = arguments.Seed;
+            }
+
+            var pipeline = ScanPipeline.Create().WithOptions(options).WithRunDirectory(runDirectory).Build();
+            CliConsole.Line($"Clustering {dataset.Count} images of {dataset.Height}x{dataset.Width} " +
+                            $"({(dataset.Channels == 1 ? "grayscale" : "RGB")}) into {arguments.Clusters} clusters, seed {options.Seed}.");
+            ScanResult result;
+            try
+            {
+                result = await pipeline.RunAsync(dataset, new PipelineProgress(progress), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                CliConsole.Warning("Cancelled. Run the same command with --resume to continue from the last finished epoch.");
+                return ExitCodes.Cancelled;
+            }
+
+            using (result)
+            {
+                var embeddings = Embed(runDirectory, dataset, result.Model.Info, progress, cancellationToken);
+                WriteOutputs(arguments, output, runDirectory, dataset, result, embeddings, options.Seed, total.Elapsed);
+            }
+            return ExitCodes.Success;
+        });
+    }
+
+    private static ScanOptions? ReadSavedOptions(string runDirectory)
+    {
+        try
+        {
+            return Directory.Exists(runDirectory) ? ScanOptions.FromRunDirectory(runDirectory) : null;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliError($"cannot resume: {e.Message} Choose another --out for a new run.", e);
+        }
+    }
+
+    /// <summary>The folder as the ImageFolder sample loads it: the size and colour suggested by the files
+    /// (median shorter side between 16 and 32 px, grayscale when every file has R = G = B), undecodable files skipped.</summary>
+    internal static ImageFolderDataset LoadFolder(string folder, IStageProgress progress)
+    {
+        try
+        {
+            var (options, medianSide) = ImageFolderDataset.SuggestOptions(folder);
+            CliConsole.Line($"Input size {options.Height}x{options.Width}: the images' median shorter side is {medianSide} px" +
+                            $"{(medianSide > options.Height ? ", capped" : "")}.");
+            return ImageFolderDataset.Load(folder, options, new DecodeProgress(progress));
+        }
+        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException)
+        {
+            throw new CliError(e.Message, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliError($"could not read '{folder}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The pretext features of every image: the run's SimCLR model (saved in the run directory) over the un-augmented,
+    /// normalised images, the L2-normalised projections the neighbours were mined from. Shape (N, D), row-major.
+    /// </summary>
+    internal static Embeddings Embed(string runDirectory, IImageDataset dataset, Scan.Core.Inference.ScanModelInfo info,
+        IStageProgress progress, CancellationToken cancellationToken)
+    {
+        using var model = ScanRunDirectory.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
+                          ?? throw new CliError($"the run in '{runDirectory}' has no trained pretext model to embed the images with.");
+        var preprocessing = AugmentationRecipes.Eval(new NormalizationStats(info.Mean, info.Std));
+        var report = new ForwardingProgress<MiningProgress>(p =>
+            progress.Report("Embedding", (double)p.Completed / Math.Max(1, p.Total), $"{p.Completed}/{p.Total} images"));
+        using var scope = NewDisposeScope();
+        var features = FeatureExtractor.Embed(dataset, model.call,
+            new FeatureExtractorOptions { Preprocessing = preprocessing }, report, cancellationToken);
+        int rows = (int)features.shape[0], columns = (int)features.shape[1];
+        return new Embeddings(features.contiguous().data<float>().ToArray(), rows, columns);
+    }
+
+    private static void WriteOutputs(ClusterArguments arguments, string output, string runDirectory, ImageFolderDataset dataset,
+        ScanResult result, Embeddings embeddings, long seed, TimeSpan elapsed)
+    {
+        var names = result.Model.Info.ClusterNames;
+        string csv = Path.Combine(output, "clusters.csv");
+        CliFile.WriteAllText(csv, ClustersCsv.Format(arguments.Folder.FullName, dataset.Files,
+            result.Assignments, result.Confidences, names));
+        string model = Path.Combine(output, "model.scan");
+        result.Model.Save(model);
+        string npy = Path.Combine(output, "embeddings.npy");
+        NpyWriter.Write(npy, embeddings.Values, embeddings.Rows, embeddings.Columns);
+        string html = Path.Combine(output, "report.html");
+        HtmlReport.Write(html, new ReportInput(arguments.Folder.FullName, dataset, result, embeddings, arguments.Clusters, seed, elapsed));
+
+        var sizes = new int[arguments.Clusters];
+        foreach (int c in result.Assignments)
+            sizes[c]++;
+        CliConsole.Line($"Cluster sizes: {string.Join(", ", sizes.Select((n, c) => $"{c}: {n}"))}.");
+        foreach (var check in result.Health.Where(h => h.Fired))
+            CliConsole.Warning($"Health: {check}");
+        if (result.IsDegenerate)
+            CliConsole.Warning("WARNING: the result is degenerate (see the health checks above); do not trust these clusters.");
+        if (result.Evaluation is { } evaluation)
+            CliConsole.Line($"Against the sub-folder names: accuracy {evaluation.Accuracy:0.000}, NMI {evaluation.NormalizedMutualInformation:0.000}.");
+        CliConsole.Line($"Wrote {csv}, {model}, {npy} and {html} in {Duration.Describe(elapsed)} (stage files in {runDirectory}).");
+    }
+
+    /// <summary>Turns the pipeline's reports into stage fractions with the epoch and loss as status.</summary>
+    internal sealed class PipelineProgress(IStageProgress progress) : IProgress<ScanProgress>
+    {
+        public void Report(ScanProgress value)
+        {
+            string loss = value.Metrics.TryGetValue("loss", out var l) ? $", loss {l:0.000}" : "";
+            string epoch = value.TotalEpochs > 1 ? $"epoch {value.Epoch}/{value.TotalEpochs}" : "";
+            string status = (epoch + loss).TrimStart(',', ' ');
+            progress.Report(value.Stage.ToString(), value.Fraction, $"{status}{(status.Length > 0 ? ", " : "")}{value.Elapsed.TotalSeconds:0} s");
+        }
+    }
+
+    private sealed class DecodeProgress(IStageProgress progress) : IProgress<ImageFolderProgress>
+    {
+        public void Report(ImageFolderProgress value) =>
+            progress.Report("Decoding", value.Fraction, $"{value.Decoded}/{value.Total} images");
+    }
+
+    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool, where a report
+    /// could arrive after the work has finished).</summary>
+    private sealed class ForwardingProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
+
+/// <summary>Pretext features, row-major (N, D).</summary>
+internal sealed record Embeddings(float[] Values, int Rows, int Columns);
