@@ -35,7 +35,7 @@ namespace Scan.Core.Runtime;
 /// settings; set it in your own app's environment (service unit, container, launch profile) as well.
 /// </para>
 /// </remarks>
-internal static class NativeAllocator
+public static class NativeAllocator
 {
     /// <summary>Environment variable that, set to <c>default</c>, leaves the C library's allocator settings alone.</summary>
     public const string OptOutVariable = "SCAN_NATIVE_ALLOCATOR";
