@@ -93,9 +93,12 @@ public sealed class LiveTensorTests
             .WithClustering(o => { o.Clusters = 4; o.Epochs = 2; o.BatchSize = 32; o.UpdateBackbone = false; o.FeatureCachePasses = 2; })
             .WithSelfLabeling(o => { o.Epochs = 1; o.BatchSize = 32; })
             .Build().RunAsync(data);
-        // After a collection (the pipeline's own models and temporaries are garbage by then), at most what building
-        // the same models by hand leaves alive (one fewer was seen once: a count released meanwhile by TorchSharp).
-        Drained().Should().BeLessThanOrEqualTo(before + footprint).And.BeGreaterThan(before + footprint - 5);
+        // After a collection (the pipeline's own models and temporaries are garbage by then), what building the same
+        // models by hand leaves alive, within 4 either way: TorchSharp 0.107 keeps counts for parameters it has
+        // created, and whether the dropped projection head's 4 parameters (two Linear layers) are still counted here
+        // changed with nothing but assembly layout (the same commit measured +4 and 0 depending on which unrelated
+        // classes were public). A leaked model, batch or feature cache is tens to thousands of tensors.
+        Drained().Should().BeInRange(before + footprint - 5, before + footprint + 4);
     }
 
     /// <summary>
