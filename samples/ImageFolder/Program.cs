@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Scan.Core.Data;
 using Scan.Core.Pipeline;
 using Scan.Core.Training;
+using Scan.Samples;
 using Scan.Samples.ImageFolder;
 
 // Clusters a folder of the user's images into K groups with SCAN: writes clusters.csv and prototypes.png.
@@ -231,10 +232,12 @@ internal sealed class DecodeProgress : IProgress<ImageFolderProgress>
 {
     private int _lastTenth = -1;
 
+    // Reports arrive from several decoding threads: only the one that advances the tenth prints it.
     public void Report(ImageFolderProgress value)
     {
         int tenth = (int)(value.Fraction * 10);
-        if (Interlocked.Exchange(ref _lastTenth, Math.Max(tenth, Volatile.Read(ref _lastTenth))) < tenth)
+        int previous = Volatile.Read(ref _lastTenth);
+        if (tenth > previous && Interlocked.CompareExchange(ref _lastTenth, tenth, previous) == previous)
             Console.WriteLine($"  Decoded {value.Decoded}/{value.Total} images");
     }
 }

@@ -1,7 +1,8 @@
-namespace Scan.Samples.FashionMnist;
+namespace Scan.Samples;
 
 /// <summary>Writes a file atomically, a temporary file beside it and then a rename, so an interrupted run never
-/// leaves half a report behind. (Scan.NET's own writer is internal; this is the same idea in a few lines.)</summary>
+/// leaves half a report behind. (Scan.NET's own writer is internal; this is the same idea in a few lines.)
+/// One copy, compiled into every sample by samples/Directory.Build.props.</summary>
 internal static class SampleFile
 {
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
