@@ -5,17 +5,19 @@ namespace Scan.ReliabilityHost;
 /// <summary>
 /// The command line of the host. <c>pipeline</c> runs a tiny SCAN pipeline (every stage) and prints one
 /// <c>progress …</c> line per training step and a final <c>summary {json}</c> line; <c>write-loop</c> rewrites a
-/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed.
+/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed;
+/// <c>image-folder</c> loads an image folder and reads every image (<see cref="ImageFolderLoad"/>).
 /// </summary>
 /// <example>
 /// <code>
 /// dotnet Scan.ReliabilityHost.dll pipeline --run /tmp/run --seed 3 --progress
 /// dotnet Scan.ReliabilityHost.dll write-loop --dir /tmp/writes --megabytes 4
+/// dotnet Scan.ReliabilityHost.dll image-folder --folder /tmp/images --cache-dir /tmp/cache --side 64
 /// </code>
 /// </example>
 public sealed record HostSettings
 {
-    /// <summary><c>pipeline</c> or <c>write-loop</c>.</summary>
+    /// <summary><c>pipeline</c>, <c>write-loop</c> or <c>image-folder</c>.</summary>
     public string Mode { get; init; } = "pipeline";
 
     /// <summary>Run directory of the pipeline (resumed if it exists), or null to run in memory.</summary>
@@ -60,12 +62,24 @@ public sealed record HostSettings
     /// <summary>write-loop: stop after this many versions (0: until killed).</summary>
     public int Writes { get; init; }
 
+    /// <summary>image-folder: the folder of images.</summary>
+    public string? ImageFolder { get; init; }
+
+    /// <summary>image-folder: the cache folder (null: the user's cache folder).</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>image-folder: decode into memory, without the cache.</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>image-folder: the side every image is resized to.</summary>
+    public int Side { get; init; } = 32;
+
     /// <summary>Parses the command line.</summary>
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static HostSettings Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop"))
-            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop [options]; see HostSettings.");
+        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "image-folder"))
+            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|image-folder [options]; see HostSettings.");
         var s = new HostSettings { Mode = args[0] };
         for (int i = 1; i < args.Count; i++)
         {
@@ -88,6 +102,10 @@ public sealed record HostSettings
                 "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
+                "--folder" => s with { ImageFolder = Value() },
+                "--cache-dir" => s with { CacheDirectory = Value() },
+                "--no-cache" => s with { NoCache = true },
+                "--side" => s with { Side = Int() },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
         }
@@ -99,6 +117,16 @@ public sealed record HostSettings
     {
         var a = new List<string> { Mode };
         void Add(string name, object value) => a.AddRange(new[] { name, Convert.ToString(value, CultureInfo.InvariantCulture)! });
+        if (Mode == "image-folder")
+        {
+            Add("--folder", ImageFolder ?? throw new InvalidOperationException("image-folder needs ImageFolder."));
+            if (CacheDirectory is not null)
+                Add("--cache-dir", CacheDirectory);
+            if (NoCache)
+                a.Add("--no-cache");
+            Add("--side", Side);
+            return a;
+        }
         if (Mode == "write-loop")
         {
             Add("--dir", WriteDirectory ?? throw new InvalidOperationException("write-loop needs WriteDirectory."));

@@ -1,0 +1,98 @@
+using System.Globalization;
+using Scan.Core.Data;
+using Scan.ReliabilityHost;
+using Scan.Tests.Data;
+using SkiaSharp;
+using Xunit.Abstractions;
+using static Scan.Tests.Imaging.ImageFileWriters;
+
+namespace Scan.Tests.Reliability;
+
+/// <summary>
+/// A folder of 20,000 tiny images decoded to 64x64 RGB (240 MiB of pixels) in a child process
+/// (<c>tests/Scan.ReliabilityHost image-folder</c>), whose peak resident memory (VmHWM) is the measure: through the
+/// cache it stays under <see cref="PeakBoundMiB"/>, decoding into memory (the only way before the cache) exceeds it.
+/// </summary>
+public sealed class ImageFolderCacheProcessTests(ITestOutputHelper output) : IDisposable
+{
+    /// <summary>Images in the generated folder.</summary>
+    public const int Images = 20_000;
+
+    /// <summary>The side they are decoded to: 64x64x3 bytes each, 240 MiB in all.</summary>
+    private const int Side = 64;
+
+    /// <summary>Peak resident memory allowed to a load through the cache that reads every image back, in MiB: the
+    /// host's baseline with libtorch loaded and the decoder's chunk, far below the 240 MiB of pixels.</summary>
+    public const int PeakBoundMiB = 200;
+
+    private readonly TempFolder _images = new();
+    private readonly TempFolder _cache = new();
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _cache.Dispose();
+    }
+
+    private sealed record Load(ImageFolderCacheOutcome Outcome, int DecodedFiles, int Count, int Channels, string Sha256, long PeakKiB)
+    {
+        public double PeakMiB => PeakKiB / 1024.0;
+    }
+
+    private async Task<Load> RunHost(bool noCache = false)
+    {
+        using var host = HostProcess.Start(new HostSettings
+        {
+            Mode = "image-folder", ImageFolder = _images.Path, CacheDirectory = _cache.Path, NoCache = noCache, Side = Side,
+        });
+        int exit = await host.WaitForExitAsync();
+        exit.Should().Be(0, $"the host must finish.{host.Describe()}");
+        string line = host.Seen.Single(l => l.StartsWith("image-folder ", StringComparison.Ordinal));
+        string[] f = line.Split(' ');
+        var load = new Load(Enum.Parse<ImageFolderCacheOutcome>(f[1]), int.Parse(f[2], CultureInfo.InvariantCulture),
+            int.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture), f[5], long.Parse(f[6], CultureInfo.InvariantCulture));
+        output.WriteLine($"{(noCache ? "no cache" : "cache"),-9} {load.Outcome,-14} decoded {load.DecodedFiles,6}  images {load.Count}  peak RSS {load.PeakMiB:F0} MiB");
+        return load;
+    }
+
+    [Fact]
+    public async Task Twenty_thousand_images_load_through_the_cache_under_the_memory_bound_reuse_it_and_rebuild_it_when_a_file_changes_or_it_is_damaged()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;   // VmHWM is Linux's
+        Parallel.For(0, Images, i =>
+        {
+            byte[] png = Encode(SKEncodedImageFormat.Png, 8, 8, (x, y) => ((byte)(i * 7 + x), (byte)((i >> 3) + 16 * y), (byte)(i * 13 + x * y)));
+            File.WriteAllBytes(_images.File($"c{i % 4}/{i:D5}.png"), png);
+        });
+
+        var inMemory = await RunHost(noCache: true);
+        var first = await RunHost();
+        var second = await RunHost();
+
+        inMemory.Outcome.Should().Be(ImageFolderCacheOutcome.Disabled);
+        first.Outcome.Should().Be(ImageFolderCacheOutcome.Created);
+        first.DecodedFiles.Should().Be(Images);
+        second.Outcome.Should().Be(ImageFolderCacheOutcome.Reused, "the second load must read the cache");
+        second.DecodedFiles.Should().Be(0);
+        new[] { first, second }.Should().OnlyContain(l => l.Count == Images && l.Channels == 3 && l.Sha256 == inMemory.Sha256,
+            "every image read back from the cache is the decoded image");
+        first.PeakMiB.Should().BeLessThan(PeakBoundMiB, "decoding into the cache keeps only a chunk in memory");
+        second.PeakMiB.Should().BeLessThan(PeakBoundMiB, "reading from the cache keeps only a batch in memory");
+        inMemory.PeakMiB.Should().BeGreaterThan(PeakBoundMiB, "the bound is below what holding every image takes, so it can fail");
+
+        // One file rewritten with other pixels: the cache is rebuilt and the change is visible.
+        File.WriteAllBytes(_images.File("c1/00001.png"), Encode(SKEncodedImageFormat.Png, 9, 9, (_, _) => (1, 2, 3)));
+        var changed = await RunHost();
+        changed.Outcome.Should().Be(ImageFolderCacheOutcome.RebuiltStale);
+        changed.Sha256.Should().NotBe(second.Sha256);
+
+        // The cache damaged on disk: detected by its checksum and rebuilt, never served.
+        string cacheFile = Directory.GetFiles(_cache.Path, "*" + DecodedImageCache.Extension).Single();
+        DecodedImageCacheTests.Damaged(cacheFile, "flip a pixel byte");
+        var repaired = await RunHost();
+        repaired.Outcome.Should().Be(ImageFolderCacheOutcome.RebuiltDamaged);
+        repaired.Sha256.Should().Be(changed.Sha256);
+        repaired.PeakMiB.Should().BeLessThan(PeakBoundMiB);
+    }
+}
