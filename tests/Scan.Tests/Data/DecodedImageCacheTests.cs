@@ -160,7 +160,8 @@ public sealed class DecodedImageCacheTests : IDisposable
     public void Other_decode_settings_never_read_a_cache_made_with_different_ones()
     {
         WriteFolder();
-        using var small = ImageFolderDataset.Load(_images.Path, Options);
+        var small = ImageFolderDataset.Load(_images.Path, Options);
+        small.Dispose();   // (the copy below opens its file for writing)
         using var large = ImageFolderDataset.Load(_images.Path, Options with { Height = 8, Width = 8 });
         using var gray = ImageFolderDataset.Load(_images.Path, Options with { ColorMode = ColorMode.Grayscale });
         large.Cache.Outcome.Should().Be(ImageFolderCacheOutcome.Created);
