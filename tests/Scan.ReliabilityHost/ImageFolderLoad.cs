@@ -7,10 +7,11 @@ namespace Scan.ReliabilityHost;
 
 /// <summary>
 /// The <c>image-folder</c> mode: loads an image folder (through the decoded-image cache unless <c>--no-cache</c>),
-/// reads every image back in batches of 1,024 as a training epoch would, and prints one line
-/// <c>image-folder outcome decodedFiles count channels sha256 vmhwmKiB</c>: the cache outcome, the files decoded by
-/// this load, the images, their channels, the SHA-256 of every image's bytes in order, and the process's peak resident
-/// memory (VmHWM from /proc/self/status, in KiB; 0 where there is none).
+/// reads every image back in batches of 256 as a training epoch would, and prints one line
+/// <c>image-folder outcome decodedFiles count channels sha256 loadPeakKiB peakKiB</c>: the cache outcome, the files
+/// decoded by this load, the images, their channels, the SHA-256 of every image's bytes in order, and the process's
+/// peak resident memory (VmHWM from /proc/self/status, in KiB; 0 where there is none) once loaded (before the first
+/// batch loads libtorch) and at the end.
 /// </summary>
 internal static class ImageFolderLoad
 {
@@ -27,8 +28,9 @@ internal static class ImageFolderLoad
             CacheDirectory = settings.CacheDirectory,
         };
         using var dataset = ImageFolderDataset.Load(folder, options);
+        long afterLoad = PeakResidentKiB();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        const int batch = 1024;
+        const int batch = 256;
         for (int start = 0; start < dataset.Count; start += batch)
         {
             int[] indices = Enumerable.Range(start, Math.Min(batch, dataset.Count - start)).ToArray();
@@ -36,7 +38,7 @@ internal static class ImageFolderLoad
             hash.AppendData(bytes.bytes);
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"image-folder {dataset.Cache.Outcome} {dataset.Cache.DecodedFiles} {dataset.Count} {dataset.Channels} {Convert.ToHexStringLower(hash.GetHashAndReset())} {PeakResidentKiB()}"));
+            $"image-folder {dataset.Cache.Outcome} {dataset.Cache.DecodedFiles} {dataset.Count} {dataset.Channels} {Convert.ToHexStringLower(hash.GetHashAndReset())} {afterLoad} {PeakResidentKiB()}"));
     }
 
     /// <summary>VmHWM from /proc/self/status in KiB, or 0 where there is no such file.</summary>
