@@ -31,6 +31,15 @@ public sealed class ReliabilityTableTests
         Row("Every settable option (property-based, CsCheck)").Should().Contain($"| {ReliabilityCaseCounts.SettableOptions} settable options");
     }
 
+    [Fact]
+    public void The_image_folder_cache_row_quotes_the_cases_the_tests_run()
+    {
+        var row = Row("Folders larger than memory (decoded-image cache)");
+        row.Should().Contain($"| {ImageFolderCacheProcessTests.Images.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} images in 5 child loads");
+        row.Should().Contain($"{ReliabilityCaseCounts.CacheDamageCases} kinds of damage");
+        Scan.Tests.Data.DecodedImageCacheTests.Damage.Count.Should().Be(ReliabilityCaseCounts.CacheDamageCases);
+    }
+
     internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
