@@ -258,6 +258,27 @@ public sealed class DecodedImageCacheTests : IDisposable
     }
 
     [Fact]
+    public void Writing_a_cache_deletes_those_of_folders_that_no_longer_exist_and_keeps_the_others()
+    {
+        WriteFolder(perClass: 2);
+        using var gone = new TempFolder();
+        using var kept = new TempFolder();
+        foreach (var folder in new[] { gone, kept })
+            File.Copy(_images.File("cats/000.png"), folder.File("a.png"));
+        string goneCache, keptCache;
+        using (var a = ImageFolderDataset.Load(gone.Path, Options))
+            goneCache = a.Cache.Path!;
+        using (var b = ImageFolderDataset.Load(kept.Path, Options))
+            keptCache = b.Cache.Path!;
+        Directory.Delete(gone.Path, recursive: true);
+
+        using var written = ImageFolderDataset.Load(_images.Path, Options);
+        written.Cache.Outcome.Should().Be(ImageFolderCacheOutcome.Created);
+        File.Exists(goneCache).Should().BeFalse("its image folder was deleted");
+        File.Exists(keptCache).Should().BeTrue();
+    }
+
+    [Fact]
     public void The_default_cache_folder_is_the_users_cache_folder_not_the_image_folder()
     {
         string path = DecodedImageCache.PathFor(_images.Path, Options with { CacheDirectory = null });

@@ -128,6 +128,7 @@ internal static class DecodedImageCache
                 $"{e.Message} Decoded into memory instead."));
         }
 
+        DeleteOrphans(path);
         var written = TryOpen(path, key, imageBytes);
         if (written.File is null)
         {
@@ -513,6 +514,63 @@ internal static class DecodedImageCache
             if (read == 0)
                 throw new EndOfStreamException($"The cache file ended at {offset + done} bytes while it was read.");
             done += read;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the cache files beside <paramref name="path"/> whose image folder no longer exists (e.g. of folders
+    /// made and deleted by tests or one-off runs), so that the cache folder does not grow without end. Best effort:
+    /// a file that cannot be read or deleted is left alone.
+    /// </summary>
+    internal static int DeleteOrphans(string path)
+    {
+        int deleted = 0;
+        string full = Path.GetFullPath(path);
+        foreach (string other in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, "*" + Extension))
+        {
+            if (other == full)
+                continue;
+            try
+            {
+                string? root;
+                using (var file = File.OpenHandle(other, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                    root = RootOf(file);
+                if (root is not null && !Directory.Exists(root))
+                {
+                    File.Delete(other);
+                    deleted++;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return deleted;
+    }
+
+    /// <summary>The image folder a cache file was made from (the key's second string), or null if unreadable.</summary>
+    private static string? RootOf(SafeFileHandle file)
+    {
+        var header = new byte[HeaderSize];
+        if (RandomAccess.Read(file, header, 0) != HeaderSize || !header.AsSpan(0, 8).SequenceEqual(Magic))
+            return null;
+        long pixelBytes = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(40));
+        long manifestBytes = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(80));
+        if (pixelBytes < 0 || manifestBytes < 8)
+            return null;
+        var start = new byte[(int)Math.Min(manifestBytes, 64 << 10)];
+        int read = RandomAccess.Read(file, start, HeaderSize + pixelBytes);
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(start, 0, read), Encoding.UTF8);
+            r.ReadInt32();
+            r.ReadString();
+            string root = r.ReadString();
+            return Path.IsPathRooted(root) ? root : null;
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException or IOException)
+        {
+            return null;
         }
     }
 
