@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -113,14 +114,16 @@ internal static class DecodedImageCache
                 $"The cache '{path}' cannot be written ({unwritable}); decoded into memory instead. Set ImageFolderOptions.CacheDirectory to a writable folder."));
         }
 
+        byte[] writtenChecksum;
         try
         {
-            Write(path, key, files, options, imageBytes, progress);
+            writtenChecksum = Write(path, key, files, options, imageBytes, progress);
         }
         catch (SourceFailure failure)
         {
             // Reading an image failed (deleted or unreadable meanwhile): surface it as itself, as without a cache.
             ExceptionDispatchInfo.Throw(failure.InnerException!);
+            throw;
         }
         catch (IOException e)
         {
@@ -129,7 +132,9 @@ internal static class DecodedImageCache
         }
 
         DeleteOrphans(path);
-        var written = TryOpen(path, key, imageBytes);
+        // Reopened and checked like any cache, except that the pixels are not hashed again when the header's checksum
+        // is the one just written (another process may have replaced the file meanwhile).
+        var written = TryOpen(path, key, imageBytes, writtenChecksum);
         if (written.File is null)
         {
             // Replaced by another process meanwhile with a cache of other files (the folder changed under us).
@@ -312,6 +317,7 @@ internal static class DecodedImageCache
     private static byte[] Key(string root, string[] files, int[]? labels, string[]? classNames, ImageFolderOptions options)
     {
         string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        string prefix = Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar;
         using var buffer = new MemoryStream();
         using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
@@ -327,7 +333,8 @@ internal static class DecodedImageCache
             for (int i = 0; i < files.Length; i++)
             {
                 var info = new FileInfo(files[i]);
-                w.Write(Path.GetRelativePath(fullRoot, info.FullName));
+                // The folder walk builds every path from root, so the relative path is what follows it.
+                w.Write(files[i].StartsWith(prefix, StringComparison.Ordinal) ? files[i][prefix.Length..] : Path.GetRelativePath(fullRoot, info.FullName));
                 w.Write(info.Length);
                 w.Write(info.LastWriteTimeUtc.Ticks);
                 w.Write(labels?[i] ?? -1);
@@ -336,18 +343,20 @@ internal static class DecodedImageCache
         return buffer.ToArray();
     }
 
-    private static void Write(string path, byte[] key, string[] files, ImageFolderOptions options, int imageBytes,
+    /// <summary>Decodes every file into a new cache at <paramref name="path"/>; returns the pixels' checksum.</summary>
+    private static byte[] Write(string path, byte[] key, string[] files, ImageFolderOptions options, int imageBytes,
         IProgress<ImageFolderProgress>? progress)
     {
+        var pixelChecksum = new byte[32];
         AtomicFile.Write(path, stream =>
         {
             stream.Write(new byte[HeaderSize]);
-            using var pixelHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var pixelHash = new XxHash128();
             long pixelBytes = 0;
             var (failures, allGray) = Decode(files, options, imageBytes, progress, image =>
             {
                 stream.Write(image);
-                pixelHash.AppendData(image);
+                pixelHash.Append(image);
                 pixelBytes += image.Length;
             });
 
@@ -378,13 +387,15 @@ internal static class DecodedImageCache
             BinaryPrimitives.WriteInt32LittleEndian(h[28..], (int)(pixelBytes / imageBytes));
             BinaryPrimitives.WriteInt64LittleEndian(h[32..], HeaderSize);
             BinaryPrimitives.WriteInt64LittleEndian(h[40..], pixelBytes);
-            pixelHash.GetHashAndReset().CopyTo(h[48..]);
+            pixelHash.GetCurrentHash(pixelChecksum);   // 16 bytes; the other 16 stay zero
+            pixelChecksum.CopyTo(h[48..]);
             BinaryPrimitives.WriteInt64LittleEndian(h[80..], manifestBytes.Length);
             SHA256.HashData(manifestBytes).CopyTo(h[88..]);
             SHA256.HashData(h[..120])[..8].CopyTo(h[120..]);
             stream.Position = 0;
             stream.Write(header);
         });
+        return pixelChecksum;
     }
 
     /// <summary>The opened, verified cache (its handle, image count and manifest), or why there is none: missing
@@ -392,7 +403,7 @@ internal static class DecodedImageCache
     private readonly record struct Opened(SafeFileHandle? File, int Count, Manifest? Manifest, string? Problem, bool Damaged);
 
     /// <summary>Opens <paramref name="path"/> and checks its header, manifest checksum, key and pixel checksum.</summary>
-    private static Opened TryOpen(string path, byte[] key, int imageBytes)
+    private static Opened TryOpen(string path, byte[] key, int imageBytes, byte[]? knownPixelChecksum = null)
     {
         SafeFileHandle file;
         try
@@ -410,7 +421,7 @@ internal static class DecodedImageCache
 
         try
         {
-            var opened = Check(file, key, imageBytes);
+            var opened = Check(file, key, imageBytes, knownPixelChecksum);
             if (opened.File is null)
                 file.Dispose();
             return opened;
@@ -422,7 +433,7 @@ internal static class DecodedImageCache
         }
     }
 
-    private static Opened Check(SafeFileHandle file, byte[] key, int imageBytes)
+    private static Opened Check(SafeFileHandle file, byte[] key, int imageBytes, byte[]? knownPixelChecksum)
     {
         static Opened Damaged(string why) => new(null, 0, null, $"is damaged ({why})", Damaged: true);
         static Opened Stale(string why) => new(null, 0, null, why, Damaged: false);
@@ -488,16 +499,19 @@ internal static class DecodedImageCache
         if (failures.Count(f => f is null) != count)
             return Damaged($"the manifest lists {failures.Count(f => f is null)} decoded images, the header {count}");
 
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        if (knownPixelChecksum is null || !h.Slice(48, 32).SequenceEqual(knownPixelChecksum))
         {
+            var hash = new XxHash128();
             var buffer = new byte[1 << 20];
             for (long offset = 0; offset < pixelBytes; offset += buffer.Length)
             {
                 var part = buffer.AsSpan(0, (int)Math.Min(buffer.Length, pixelBytes - offset));
                 ReadExactly(file, part, HeaderSize + offset);
-                hash.AppendData(part);
+                hash.Append(part);
             }
-            if (!hash.GetHashAndReset().AsSpan().SequenceEqual(h.Slice(48, 32)))
+            var checksum = new byte[32];
+            hash.GetCurrentHash(checksum);
+            if (!checksum.AsSpan().SequenceEqual(h.Slice(48, 32)))
                 return Damaged("pixel checksum mismatch");
         }
 
