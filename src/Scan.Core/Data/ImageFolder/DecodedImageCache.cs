@@ -152,8 +152,9 @@ internal static class DecodedImageCache
 
     // ---- Decoding -------------------------------------------------------------------------------------------------
 
-    /// <summary>Decodes every file, a chunk at a time, handing each decodable image to <paramref name="sink"/> in
-    /// file order; returns each file's failure (null when decoded) and whether every decoded RGB image is gray.</summary>
+    /// <summary>Decodes every file, a chunk at a time, handing the decodable images to <paramref name="sink"/> in
+    /// file order, each run of consecutive ones at once; returns each file's failure (null when decoded) and whether
+    /// every decoded RGB image is gray.</summary>
     private static (InvalidDataException?[] Failures, bool AllGray) Decode(string[] files, ImageFolderOptions options, int imageBytes,
         IProgress<ImageFolderProgress>? progress, Action<ReadOnlySpan<byte>> sink)
     {
@@ -195,14 +196,19 @@ internal static class DecodedImageCache
                 throw new SourceFailure(e);
             }
 
-            for (int j = 0; j < count; j++)
+            int run = 0;   // first image of the current run of decodable ones
+            for (int j = 0; j <= count; j++)
             {
-                if (failures[start + j] is not null)
+                if (j < count && failures[start + j] is null)
+                {
+                    var image = buffer.AsSpan(j * imageBytes, imageBytes);
+                    if (allGray && (!image[..plane].SequenceEqual(image.Slice(plane, plane)) || !image[..plane].SequenceEqual(image[(2 * plane)..])))
+                        allGray = false;
                     continue;
-                var image = buffer.AsSpan(j * imageBytes, imageBytes);
-                if (allGray && (!image[..plane].SequenceEqual(image.Slice(plane, plane)) || !image[..plane].SequenceEqual(image[(2 * plane)..])))
-                    allGray = false;
-                sink(image);
+                }
+                if (j > run)
+                    sink(buffer.AsSpan(run * imageBytes, (j - run) * imageBytes));
+                run = j + 1;
             }
         }
         return (failures, allGray);
@@ -224,10 +230,10 @@ internal static class DecodedImageCache
         (InvalidDataException?[] Failures, bool AllGray) outcome;
         try
         {
-            outcome = Decode(files, options, imageBytes, progress, image =>
+            outcome = Decode(files, options, imageBytes, progress, images =>
             {
-                image.CopyTo(pixels.AsSpan((int)written, imageBytes));
-                written += imageBytes;
+                images.CopyTo(pixels.AsSpan((int)written, images.Length));
+                written += images.Length;
             });
         }
         catch (SourceFailure failure)
@@ -394,7 +400,7 @@ internal static class DecodedImageCache
             SHA256.HashData(h[..120])[..8].CopyTo(h[120..]);
             stream.Position = 0;
             stream.Write(header);
-        });
+        }, flushToDisk: false);   // a cache: a machine crash leaves a file that fails its checksums and is rebuilt
         return pixelChecksum;
     }
 
