@@ -33,7 +33,7 @@ internal static class DecodedImageCache
     public const int HeaderSize = 128;
     private static readonly byte[] Magic = "SCANIMGC"u8.ToArray();
 
-    /// <summary>Decoded images are handed to the cache in chunks of at most this many bytes (at least one image).</summary>
+    /// <summary>Decoded images are handed to the cache in chunks of at most this many bytes (at least one image per core).</summary>
     private const int ChunkBytes = 8 << 20;
 
     /// <summary>A manifest is at most this long (about 5 million files); a longer one is taken as damage.</summary>
@@ -159,7 +159,8 @@ internal static class DecodedImageCache
         IProgress<ImageFolderProgress>? progress, Action<ReadOnlySpan<byte>> sink)
     {
         var failures = new InvalidDataException?[files.Length];
-        int chunk = Math.Clamp(ChunkBytes / imageBytes, 1, Math.Max(1, files.Length));
+        // At least one image per core, so that large images are still decoded in parallel.
+        int chunk = Math.Clamp(Math.Max(ChunkBytes / imageBytes, Environment.ProcessorCount), 1, Math.Max(1, files.Length));
         var buffer = new byte[(long)chunk * imageBytes];
         bool allGray = options.ColorMode == ColorMode.Rgb;
         int plane = imageBytes / 3;
