@@ -82,6 +82,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
 
         var pixels = new byte[(long)files.Length * imageBytes];
         var failures = new InvalidDataException?[files.Length];
+        var unreadable = new IOException?[files.Length];
         int decoded = 0, reportEvery = Math.Max(1, files.Length / 100);
         try
         {
@@ -96,6 +97,11 @@ public sealed class ImageFolderDataset : ByteImageDataset
                 {
                     failures[i] = e;
                 }
+                catch (IOException e)
+                {
+                    // No read permission, deleted meanwhile, a read error: reported below, however many threads meet one.
+                    unreadable[i] = e;
+                }
                 int done = Interlocked.Increment(ref decoded);
                 if (progress is not null && (done % reportEvery == 0 || done == files.Length))
                     progress.Report(new ImageFolderProgress(done, files.Length));
@@ -105,6 +111,12 @@ public sealed class ImageFolderDataset : ByteImageDataset
         {
             // An I/O failure (file deleted or unreadable meanwhile): surface it as itself, not wrapped.
             ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+
+        if (unreadable.FirstOrDefault(e => e is not null) is { } io)
+        {
+            int count = unreadable.Count(e => e is not null);
+            throw new IOException(count > 1 ? $"{io.Message} {count - 1} more file(s) cannot be read either." : io.Message, io);
         }
 
         int failed = failures.Count(f => f is not null);
