@@ -52,6 +52,7 @@ public sealed class HugeImageTests(ITestOutputHelper output) : IDisposable
                 (y, row) => halves[y < Side / 2 ? 0 : 1].CopyTo(row, 0), y => y % 5, colorType == 3 ? palette : null);
         }
 
+        kinds.Length.Should().Be(ReliabilityCaseCounts.HugePngImages);
         // Four decoding threads whatever the core count, so today's full-size decode needs 4 x 400 MB at once.
         using var host = HostProcess.Start(new HostSettings { Mode = "decode", WriteDirectory = folder, Size = 32, Threads = 4 });
         int exit = await host.WaitForExitAsync();
