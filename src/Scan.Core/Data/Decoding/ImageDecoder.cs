@@ -16,6 +16,17 @@ namespace Scan.Core.Data;
 /// a model should not have to learn sideways copies of every class). Resizing keeps the aspect ratio: the largest
 /// centred region of the requested aspect ratio is cut out (torchvision's Resize + CenterCrop), then scaled with
 /// bilinear filtering over mipmaps, so large downscales are anti-aliased; values differ slightly from Pillow's resampling.
+/// <para>
+/// Images of more than 2048 x 2048 pixels decoded to a given size are never held whole as RGBA (a 100-megapixel image
+/// is 400 MB so, per decoding thread): a PNG is read row by row and the same centred region is box-averaged into the
+/// requested size while it is read, a BMP likewise through SkiaSharp's scanline decoder, and JPEG and WebP decode at
+/// a reduced scale first. Interlaced PNGs and GIFs decode at full size. Smaller images decode as described above.
+/// </para>
+/// <para>
+/// Only non-empty regular files are opened: a directory, an empty file, a FIFO, socket or device gives an
+/// <see cref="InvalidDataException"/> naming it (opening a FIFO would block until some process writes to it), and a
+/// file without read permission an <see cref="IOException"/> naming it.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -65,8 +76,10 @@ public static class ImageDecoder
     /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
-    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
+    /// <see cref="MaxPixels"/> pixels, or is a directory, empty, or not a regular file (a FIFO, socket or device, never
+    /// opened); the message names it.</exception>
     public static Tensor Decode(string path, ColorMode mode = ColorMode.Rgb)
     {
         using var bitmap = DecodeBitmap(ReadFile(path), path);
@@ -82,8 +95,10 @@ public static class ImageDecoder
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
-    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
+    /// <see cref="MaxPixels"/> pixels, or is a directory, empty, or not a regular file (a FIFO, socket or device, never
+    /// opened); the message names it.</exception>
     public static Tensor Decode(string path, int height, int width, ColorMode mode = ColorMode.Rgb)
     {
         ValidateSize(height, width);
@@ -131,8 +146,10 @@ public static class ImageDecoder
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
-    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
+    /// <see cref="MaxPixels"/> pixels, or is a directory, empty, or not a regular file (a FIFO, socket or device, never
+    /// opened); the message names it.</exception>
     public static byte[] DecodePixels(string path, int height, int width, ColorMode mode = ColorMode.Rgb)
     {
         ValidateSize(height, width);
@@ -154,8 +171,10 @@ public static class ImageDecoder
     /// the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated, or declares more than
-    /// <see cref="MaxPixels"/> pixels; the message names it.</exception>
+    /// <see cref="MaxPixels"/> pixels, or is a directory, empty, or not a regular file (a FIFO, socket or device, never
+    /// opened); the message names it.</exception>
     public static void DecodePixels(string path, int height, int width, ColorMode mode, Span<byte> destination)
     {
         ValidateSize(height, width);
@@ -172,6 +191,7 @@ public static class ImageDecoder
     /// what a folder survey needs to choose an input size.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can read; the message names it.</exception>
     public static (int Height, int Width) ReadDimensions(string path)
     {
