@@ -17,7 +17,7 @@ namespace Scan.Core.Data;
 /// centred region of the requested aspect ratio is cut out (torchvision's Resize + CenterCrop), then scaled with
 /// bilinear filtering over mipmaps, so large downscales are anti-aliased; values differ slightly from Pillow's resampling.
 /// <para>
-/// Images of more than 2048 x 2048 pixels decoded to a given size are never held whole as RGBA (a 100-megapixel image
+/// Images of more than 2048 x 2048 pixels decoded from a file to a given size are never held whole as RGBA (a 100-megapixel image
 /// is 400 MB so, per decoding thread): a PNG is read row by row and the same centred region is box-averaged into the
 /// requested size while it is read, a BMP likewise through SkiaSharp's scanline decoder, and JPEG and WebP decode at
 /// a reduced scale first. Interlaced PNGs and GIFs decode at full size. Smaller images decode as described above.
