@@ -192,7 +192,9 @@ public static class ImageDecoder
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
-    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can read; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can read, or is a directory, empty, or
+    /// not a regular file (never opened); the message names it.</exception>
+    /// <exception cref="IOException">The file cannot be read (no read permission); the message names it.</exception>
     public static (int Height, int Width) ReadDimensions(string path)
     {
         // Opened (and closed) first: a FIFO, a directory or a file without read permission gets its own clear error.

@@ -213,6 +213,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSide"/> is below 8.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder holds no images, or none of the surveyed headers can be read.</exception>
+    /// <exception cref="IOException">A surveyed image file cannot be read (no read permission); the message names it.</exception>
     public static (ImageFolderOptions Options, int MedianSide) SuggestOptions(string root, int maxSide = 32)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
