@@ -5,12 +5,16 @@ namespace Scan.ReliabilityHost;
 /// <summary>
 /// The command line of the host. <c>pipeline</c> runs a tiny SCAN pipeline (every stage) and prints one
 /// <c>progress …</c> line per training step and a final <c>summary {json}</c> line; <c>write-loop</c> rewrites a
-/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed.
+/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed; <c>decode</c>
+/// decodes an image folder (<c>--dir</c>) or one file (<c>--file</c>) to <c>--size</c> square pixels with <c>--threads</c>
+/// decoding threads and prints <c>decoded {count} {base64 of the pixels}</c> and <c>vmhwm {peak RSS in kB}</c>, or the
+/// exception as <c>error {type} {message}</c> (exit code 1).
 /// </summary>
 /// <example>
 /// <code>
 /// dotnet Scan.ReliabilityHost.dll pipeline --run /tmp/run --seed 3 --progress
 /// dotnet Scan.ReliabilityHost.dll write-loop --dir /tmp/writes --megabytes 4
+/// dotnet Scan.ReliabilityHost.dll decode --dir /tmp/huge --size 32 --threads 4
 /// </code>
 /// </example>
 public sealed record HostSettings
@@ -60,12 +64,18 @@ public sealed record HostSettings
     /// <summary>write-loop: stop after this many versions (0: until killed).</summary>
     public int Writes { get; init; }
 
+    /// <summary>decode: the image file.</summary>
+    public string? ImageFile { get; init; }
+
+    /// <summary>decode: the side of the square output.</summary>
+    public int Size { get; init; } = 32;
+
     /// <summary>Parses the command line.</summary>
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static HostSettings Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop"))
-            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop [options]; see HostSettings.");
+        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "decode"))
+            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|decode [options]; see HostSettings.");
         var s = new HostSettings { Mode = args[0] };
         for (int i = 1; i < args.Count; i++)
         {
@@ -85,6 +95,8 @@ public sealed record HostSettings
                 "--threads" => s with { Threads = Int() },
                 "--progress" => s with { Progress = true },
                 "--dir" => s with { WriteDirectory = Value() },
+                "--file" => s with { ImageFile = Value() },
+                "--size" => s with { Size = Int() },
                 "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
@@ -105,6 +117,17 @@ public sealed record HostSettings
             Add("--megabytes", Megabytes);
             if (Writes > 0)
                 Add("--writes", Writes);
+            return a;
+        }
+        if (Mode == "decode")
+        {
+            if (WriteDirectory is not null)
+                Add("--dir", WriteDirectory);
+            if (ImageFile is not null)
+                Add("--file", ImageFile);
+            Add("--size", Size);
+            if (Threads > 0)
+                Add("--threads", Threads);
             return a;
         }
         if (RunDirectory is not null)

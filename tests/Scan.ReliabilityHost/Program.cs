@@ -25,6 +25,8 @@ try
             settings.Megabytes, settings.Writes, Console.Out);
         return 0;
     }
+    if (settings.Mode == "decode")
+        return DecodeImages.Run(settings, Console.Out);
     var summary = await TinyRun.RunAsync(settings, settings.Progress ? new ProgressLines(Console.Out) : null);
     Console.Out.WriteLine("summary " + JsonSerializer.Serialize(summary, new JsonSerializerOptions(ScanJson.Options) { WriteIndented = false }));
     return 0;

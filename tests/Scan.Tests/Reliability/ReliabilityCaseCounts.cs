@@ -24,6 +24,18 @@ internal static class ReliabilityCaseCounts
     /// <summary>Unwritable run directory cases in <see cref="RunDirectoryProcessTests"/>: read-only folder, unopenable run.lock.</summary>
     public const int UnwritableRunDirectoryCases = 2;
 
+    /// <summary>100-megapixel PNGs (RGB, RGBA, gray, palette) decoded in one child by <see cref="HugeImageTests"/>.</summary>
+    public const int HugePngImages = 4;
+
+    /// <summary>PNG colour type and bit depth pairs the row reader is checked on in <see cref="HugeImageTests"/>.</summary>
+    public const int PngRowReaderFormats = 15;
+
+    /// <summary>Kinds of unreadable image file in <see cref="UnreadableImageTests"/>: no permission, 0 bytes, FIFO, directory.</summary>
+    public const int UnreadableImageKinds = 4;
+
+    /// <summary>Folders loaded by <see cref="ImageFolderLinkTests"/> (links of 7 kinds among them).</summary>
+    public const int ImageFolderLinkCases = 3;
+
     /// <summary>Settable leaf options below ScanOptions, each covered by <see cref="OptionsCoverageTests"/>.</summary>
     public const int SettableOptions = 70;
 }

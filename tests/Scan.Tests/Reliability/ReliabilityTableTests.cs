@@ -31,6 +31,18 @@ public sealed class ReliabilityTableTests
         Row("Every settable option (property-based, CsCheck)").Should().Contain($"| {ReliabilityCaseCounts.SettableOptions} settable options");
     }
 
+    [Fact]
+    public void The_image_file_rows_quote_the_cases_the_tests_run()
+    {
+        HugeImageTests.PngFormats().Count.Should().Be(ReliabilityCaseCounts.PngRowReaderFormats);
+        typeof(UnreadableImageTests).GetMethods().Count(m => m.GetCustomAttributes(typeof(FactAttribute), false).Length > 0)
+            .Should().Be(ReliabilityCaseCounts.UnreadableImageKinds, "one test per kind of unreadable file");
+        Row("Huge but legal images (100 megapixels, below `MaxPixels`)").Should().Contain($"| {ReliabilityCaseCounts.HugePngImages} PNGs of 100 megapixels")
+            .And.Contain($"{ReliabilityCaseCounts.PngRowReaderFormats} PNG formats");
+        Row("Image files that cannot be read").Should().Contain($"| {ReliabilityCaseCounts.UnreadableImageKinds} kinds");
+        Row("Symbolic links in image folders").Should().Contain($"| {ReliabilityCaseCounts.ImageFolderLinkCases} folders");
+    }
+
     internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
