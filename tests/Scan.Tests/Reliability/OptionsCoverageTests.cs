@@ -100,6 +100,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Pretext.ProjectionDim"] = Int(2, 4096),
         ["Pretext.Precision"] = Enum<Scan.Core.Training.TrainingPrecision>(),
         ["Mining.NumNeighbors"] = Int(1, 10_000),
+        ["Mining.PixelWeight"] = Double(0, 4),
         ["Mining.BatchSize"] = Int(1, 1 << 20),
         ["Clustering.Clusters"] = Int(2, 100_000),
         ["Clustering.Heads"] = Int(1, 100),

@@ -37,5 +37,5 @@ internal static class ReliabilityCaseCounts
     public const int ImageFolderLinkCases = 3;
 
     /// <summary>Settable leaf options below ScanOptions, each covered by <see cref="OptionsCoverageTests"/>.</summary>
-    public const int SettableOptions = 70;
+    public const int SettableOptions = 71;
 }
