@@ -5,17 +5,19 @@ namespace Scan.ReliabilityHost;
 /// <summary>
 /// The command line of the host. <c>pipeline</c> runs a tiny SCAN pipeline (every stage) and prints one
 /// <c>progress …</c> line per training step and a final <c>summary {json}</c> line; <c>write-loop</c> rewrites a
-/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed.
+/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed; <c>blocks</c>
+/// computes every building block on fixed inputs (<see cref="ThreadBlocks"/>) and writes the results to <c>--out</c>.
 /// </summary>
 /// <example>
 /// <code>
 /// dotnet Scan.ReliabilityHost.dll pipeline --run /tmp/run --seed 3 --progress
 /// dotnet Scan.ReliabilityHost.dll write-loop --dir /tmp/writes --megabytes 4
+/// dotnet Scan.ReliabilityHost.dll blocks --threads 1 --out /tmp/blocks-1.bin
 /// </code>
 /// </example>
 public sealed record HostSettings
 {
-    /// <summary><c>pipeline</c> or <c>write-loop</c>.</summary>
+    /// <summary><c>pipeline</c>, <c>write-loop</c> or <c>blocks</c>.</summary>
     public string Mode { get; init; } = "pipeline";
 
     /// <summary>Run directory of the pipeline (resumed if it exists), or null to run in memory.</summary>
@@ -51,6 +53,9 @@ public sealed record HostSettings
     /// <summary>pipeline: read the images from IDX files in this folder (written if missing) instead of memory.</summary>
     public string? IdxDirectory { get; init; }
 
+    /// <summary>blocks: the file the results are written to.</summary>
+    public string? OutFile { get; init; }
+
     /// <summary>write-loop: the folder of the files.</summary>
     public string? WriteDirectory { get; init; }
 
@@ -64,8 +69,8 @@ public sealed record HostSettings
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static HostSettings Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop"))
-            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop [options]; see HostSettings.");
+        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "blocks"))
+            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|blocks [options]; see HostSettings.");
         var s = new HostSettings { Mode = args[0] };
         for (int i = 1; i < args.Count; i++)
         {
@@ -85,6 +90,7 @@ public sealed record HostSettings
                 "--threads" => s with { Threads = Int() },
                 "--progress" => s with { Progress = true },
                 "--dir" => s with { WriteDirectory = Value() },
+                "--out" => s with { OutFile = Value() },
                 "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
@@ -105,6 +111,12 @@ public sealed record HostSettings
             Add("--megabytes", Megabytes);
             if (Writes > 0)
                 Add("--writes", Writes);
+            return a;
+        }
+        if (Mode == "blocks")
+        {
+            Add("--threads", Threads);
+            Add("--out", OutFile ?? throw new InvalidOperationException("blocks needs OutFile."));
             return a;
         }
         if (RunDirectory is not null)

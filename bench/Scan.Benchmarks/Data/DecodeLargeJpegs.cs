@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Scan.Benchmarks.Mining;
 using Scan.Core.Data;
 using SkiaSharp;
@@ -11,8 +12,9 @@ namespace Scan.Benchmarks.Data;
 /// (<see cref="ImageFolderDataset.Load(string, ImageFolderOptions)"/>, where a JPEG is decoded at the smallest n/8
 /// scale that still covers the target) against the path the library took before (every image decoded at full size,
 /// turned upright, then cropped and resized), written here with SkiaSharp as the old code did. Both in the same
-/// process, in parallel over the cores, with the same crop, filter and EXIF handling; reports images/s and the peak
-/// resident memory of each (VmHWM, reset before each pass), and checks that the two give nearly the same pixels.
+/// command, in parallel over the cores, with the same crop, filter and EXIF handling; each pass runs in a fresh child
+/// process of this program, so its peak resident memory (VmHWM) is its own; reports images/s and peak RSS of each,
+/// and checks that the two give nearly the same pixels.
 /// </summary>
 /// <remarks>
 /// Usage: <c>dotnet run -c Release --project bench/Scan.Benchmarks -- decode-large-jpegs [--folder DIR]
@@ -33,57 +35,40 @@ public sealed class DecodeLargeJpegs : IComparison
         int images = IntOption(args, "--images", 200), width = IntOption(args, "--width", 4000), height = IntOption(args, "--height", 3000);
         int side = IntOption(args, "--side", 32), rounds = IntOption(args, "--rounds", 2);
         string folder = StringOption(args, "--folder", Path.Combine(Path.GetTempPath(), $"scan-large-jpegs-{width}x{height}-{images}"));
-        bool keep = args.Contains("--keep");
         if (!PeakMemory.Available)
             throw new PlatformNotSupportedException("decode-large-jpegs reads peak memory from /proc/self (Linux).");
+        if (StringOption(args, "--pass", "") is { Length: > 0 } pass)
+            return RunPass(pass, folder, side, StringOption(args, "--pixels", ""));
+        bool keep = args.Contains("--keep");
 
         var clock = Stopwatch.StartNew();
         var files = LargeJpegFolder.Write(folder, images, width, height);
         long bytes = files.Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"{files.Count} JPEGs of {width}x{height} ({width * (long)height / 1e6:F1} MP, {bytes / 1e6 / files.Count:F1} MB each on average) in {folder}, ready in {clock.Elapsed.TotalSeconds:F1} s");
-        Console.WriteLine($"decoding to {side}x{side} RGB on {Environment.ProcessorCount} cores; load {LoadAverage()}");
+        Console.WriteLine($"decoding to {side}x{side} RGB on {Environment.ProcessorCount} cores, each pass in a fresh child process (peak RSS = its VmHWM); load {LoadAverage()}");
 
-        var options = new ImageFolderOptions { Height = side, Width = side };
-        WarmUp(files, options);
-        byte[]? scaledPixels = null, fullPixels = null;
         var results = new Dictionary<string, List<(double Rate, long Peak, long Baseline)>> { ["scaled"] = new(), ["full"] = new() };
+        var pixelFiles = new Dictionary<string, string>();
         try
         {
             for (int round = 1; round <= rounds; round++)
             {
                 foreach (string path in new[] { "scaled", "full" })
                 {
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    long baseline = PeakMemory.ResidentBytes;
-                    PeakMemory.ResetPeak();
-                    var pass = Stopwatch.StartNew();
-                    byte[] pixels;
-                    if (path == "scaled")
-                    {
-                        using var dataset = ImageFolderDataset.Load(folder, options);
-                        using var all = dataset.GetBytes(Enumerable.Range(0, dataset.Count).ToArray());
-                        pixels = all.bytes.ToArray();
-                    }
-                    else
-                    {
-                        pixels = FullSizeThenResize.DecodeAll(files, side, side);
-                    }
-                    double seconds = pass.Elapsed.TotalSeconds;
-                    long peak = PeakMemory.PeakResidentBytes;
+                    pixelFiles[path] = Path.Combine(Path.GetTempPath(), $"scan-large-jpegs-{path}-{Environment.ProcessId}.bin");
+                    var (seconds, peak, baseline) = RunChild(path, folder, side, pixelFiles[path]);
                     results[path].Add((files.Count / seconds, peak, baseline));
                     Console.WriteLine($"round {round} {path,-6}: {seconds,6:F2} s, {files.Count / seconds,6:F1} img/s, peak RSS {peak / 1048576.0,5:F0} MiB " +
-                                      $"({(peak - baseline) / 1048576.0:F0} MiB above the {baseline / 1048576.0:F0} MiB before the pass); load {LoadAverage()}");
-                    if (path == "scaled") scaledPixels = pixels; else fullPixels = pixels;
+                                      $"({(peak - baseline) / 1048576.0:F0} MiB above the {baseline / 1048576.0:F0} MiB of the started process); load {LoadAverage()}");
                 }
             }
 
-            var (meanDiff, maxDiff) = Compare(scaledPixels!, fullPixels!);
+            var (meanDiff, maxDiff) = Compare(File.ReadAllBytes(pixelFiles["scaled"]), File.ReadAllBytes(pixelFiles["full"]));
             Console.WriteLine($"pixels, scaled vs full path: mean |difference| {meanDiff:F2}, max {maxDiff} (0-255 scale; the two resample differently)");
             foreach (var (path, list) in results)
             {
                 Console.WriteLine($"{path,-6}: median {Median(list.Select(r => r.Rate)):F1} img/s over {list.Count} passes, highest peak RSS {list.Max(r => r.Peak) / 1048576.0:F0} MiB, " +
-                                  $"at most {list.Max(r => r.Peak - r.Baseline) / 1048576.0:F0} MiB above the RSS before its pass");
+                                  $"at most {list.Max(r => r.Peak - r.Baseline) / 1048576.0:F0} MiB above the started process");
             }
             Console.WriteLine($"speed-up {Median(results["scaled"].Select(r => r.Rate)) / Median(results["full"].Select(r => r.Rate)):F1}x; load at end {LoadAverage()}");
             if (meanDiff > 8)
@@ -95,28 +80,61 @@ public sealed class DecodeLargeJpegs : IComparison
         }
         finally
         {
+            foreach (string file in pixelFiles.Values)
+                File.Delete(file);
             if (!keep)
                 Directory.Delete(folder, recursive: true);
         }
     }
 
-    /// <summary>Loads libtorch, JIT-compiles both paths and sizes the allocator on two copied images, unmeasured.</summary>
-    private static void WarmUp(IReadOnlyList<string> files, ImageFolderOptions options)
+    /// <summary>Runs one pass in a child process of this program and reads its <c>result</c> line.</summary>
+    private static (double Seconds, long Peak, long Baseline) RunChild(string pass, string folder, int side, string pixels)
     {
-        string warm = Path.Combine(Path.GetTempPath(), $"scan-large-jpegs-warm-up-{Environment.ProcessId}");
-        Directory.CreateDirectory(warm);
-        try
+        string program = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(program) == "dotnet")
+            start.ArgumentList.Add(typeof(DecodeLargeJpegs).Assembly.Location);
+        foreach (string a in new[] { "decode-large-jpegs", "--pass", pass, "--folder", folder, "--side", side.ToString(CultureInfo.InvariantCulture), "--pixels", pixels })
+            start.ArgumentList.Add(a);
+        using var child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("result ", StringComparison.Ordinal));
+        if (child.ExitCode != 0 || line is null)
+            throw new InvalidOperationException($"The {pass} pass exited with {child.ExitCode}: {output}");
+        var f = line.Split(' ');
+        return (double.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The child: loads libtorch (both paths, so both start alike), decodes the folder one way, prints
+    /// <c>result SECONDS PEAK_BYTES BASELINE_BYTES</c>.</summary>
+    private static int RunPass(string pass, string folder, int side, string pixelsFile)
+    {
+        using (var warm = TorchSharp.torch.zeros(1))
+            _ = warm.sum().item<float>();
+        long baseline = PeakMemory.ResidentBytes;
+        var clock = Stopwatch.StartNew();
+        byte[] pixels;
+        if (pass == "scaled")
         {
-            var copies = files.Take(2).Select((f, i) => { string c = Path.Combine(warm, $"{i}.jpg"); File.Copy(f, c, overwrite: true); return c; }).ToArray();
-            using (var dataset = ImageFolderDataset.Load(warm, options))
-            using (var all = dataset.GetBytes(Enumerable.Range(0, dataset.Count).ToArray()))
-                _ = all.bytes.ToArray();
-            _ = FullSizeThenResize.DecodeAll(copies, options.Height, options.Width);
+            using var dataset = ImageFolderDataset.Load(folder, new ImageFolderOptions { Height = side, Width = side });
+            using var all = dataset.GetBytes(Enumerable.Range(0, dataset.Count).ToArray());
+            pixels = all.bytes.ToArray();
         }
-        finally
+        else if (pass == "full")
         {
-            Directory.Delete(warm, recursive: true);
+            var files = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).ToArray();
+            pixels = FullSizeThenResize.DecodeAll(files, side, side);
         }
+        else
+        {
+            throw new ArgumentException($"--pass must be scaled or full, not '{pass}'.");
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (pixelsFile.Length > 0)
+            File.WriteAllBytes(pixelsFile, pixels);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {seconds} {PeakMemory.PeakResidentBytes} {baseline}"));
+        return 0;
     }
 
     private static (double Mean, int Max) Compare(byte[] a, byte[] b)
