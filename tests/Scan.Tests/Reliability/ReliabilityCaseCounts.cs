@@ -28,10 +28,6 @@ internal static class ReliabilityCaseCounts
     /// (<see cref="Scan.ReliabilityHost.ThreadBlocks"/>: every initial weight, gradient and batch-norm buffer counts as one).</summary>
     public const int ThreadBlocks = 175;
 
-    /// <summary>Of <see cref="ThreadBlocks"/>, the weight gradients (convolutions and linear layers) that differ between
-    /// 1 and 2 threads, as measured on CI's machine (AMD EPYC with AVX-512, libtorch 2.10).</summary>
-    public const int ThreadDifferingBlocks = 20;
-
     /// <summary>Settable leaf options below ScanOptions, each covered by <see cref="OptionsCoverageTests"/>.</summary>
     public const int SettableOptions = 70;
 }

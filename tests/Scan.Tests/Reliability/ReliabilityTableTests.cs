@@ -31,6 +31,12 @@ public sealed class ReliabilityTableTests
         Row("Every settable option (property-based, CsCheck)").Should().Contain($"| {ReliabilityCaseCounts.SettableOptions} settable options");
     }
 
+    [Fact]
+    public void The_determinism_row_quotes_the_blocks_the_thread_count_test_compares()
+    {
+        Row("Determinism across processes").Should().Contain($"| 2 processes; {ReliabilityCaseCounts.ThreadBlocks} blocks in 3 processes");
+    }
+
     internal static string Row(string faultClass)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
