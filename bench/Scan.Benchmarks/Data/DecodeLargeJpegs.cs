@@ -18,7 +18,8 @@ namespace Scan.Benchmarks.Data;
 /// </summary>
 /// <remarks>
 /// Usage: <c>dotnet run -c Release --project bench/Scan.Benchmarks -- decode-large-jpegs [--folder DIR]
-/// [--images 200] [--width 4000] [--height 3000] [--side 32] [--rounds 2] [--keep]</c>. The folder is written first
+/// [--images 200] [--width 4000] [--height 3000] [--side 32] [--rounds 2] [--parallel -1] [--keep]</c>; --parallel is
+/// ImageFolderOptions.MaxDegreeOfParallelism for both paths. The folder is written first
 /// (photo-like: gradients, shapes and sensor-like noise, JPEG quality 90; one image in four carries EXIF orientation 6,
 /// one in eight orientation 8 and one in eight orientation 3, as a phone writes them) unless it already holds the
 /// requested images; it is deleted at the end unless <c>--keep</c>. Passes alternate (scaled, full, scaled, full…) so
@@ -34,18 +35,19 @@ public sealed class DecodeLargeJpegs : IComparison
     {
         int images = IntOption(args, "--images", 200), width = IntOption(args, "--width", 4000), height = IntOption(args, "--height", 3000);
         int side = IntOption(args, "--side", 32), rounds = IntOption(args, "--rounds", 2);
+        int parallel = IntOption(args, "--parallel", -1, minimum: -1);
         string folder = StringOption(args, "--folder", Path.Combine(Path.GetTempPath(), $"scan-large-jpegs-{width}x{height}-{images}"));
         if (!PeakMemory.Available)
             throw new PlatformNotSupportedException("decode-large-jpegs reads peak memory from /proc/self (Linux).");
         if (StringOption(args, "--pass", "") is { Length: > 0 } pass)
-            return RunPass(pass, folder, side, StringOption(args, "--pixels", ""));
+            return RunPass(pass, folder, side, parallel, StringOption(args, "--pixels", ""));
         bool keep = args.Contains("--keep");
 
         var clock = Stopwatch.StartNew();
         var files = LargeJpegFolder.Write(folder, images, width, height);
         long bytes = files.Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"{files.Count} JPEGs of {width}x{height} ({width * (long)height / 1e6:F1} MP, {bytes / 1e6 / files.Count:F1} MB each on average) in {folder}, ready in {clock.Elapsed.TotalSeconds:F1} s");
-        Console.WriteLine($"decoding to {side}x{side} RGB on {Environment.ProcessorCount} cores, each pass in a fresh child process (peak RSS = its VmHWM); load {LoadAverage()}");
+        Console.WriteLine($"decoding to {side}x{side} RGB on {Environment.ProcessorCount} cores, MaxDegreeOfParallelism {parallel}, each pass in a fresh child process (peak RSS = its VmHWM); load {LoadAverage()}");
 
         var results = new Dictionary<string, List<(double Rate, long Peak, long Baseline)>> { ["scaled"] = new(), ["full"] = new() };
         var pixelFiles = new Dictionary<string, string>();
@@ -56,10 +58,10 @@ public sealed class DecodeLargeJpegs : IComparison
                 foreach (string path in new[] { "scaled", "full" })
                 {
                     pixelFiles[path] = Path.Combine(Path.GetTempPath(), $"scan-large-jpegs-{path}-{Environment.ProcessId}.bin");
-                    var (seconds, peak, baseline) = RunChild(path, folder, side, pixelFiles[path]);
+                    var (seconds, peak, baseline, concurrency) = RunChild(path, folder, side, parallel, pixelFiles[path]);
                     results[path].Add((files.Count / seconds, peak, baseline));
                     Console.WriteLine($"round {round} {path,-6}: {seconds,6:F2} s, {files.Count / seconds,6:F1} img/s, peak RSS {peak / 1048576.0,5:F0} MiB " +
-                                      $"({(peak - baseline) / 1048576.0:F0} MiB above the {baseline / 1048576.0:F0} MiB of the started process); load {LoadAverage()}");
+                                      $"({(peak - baseline) / 1048576.0:F0} MiB above the {baseline / 1048576.0:F0} MiB of the started process), up to {concurrency} images at once; load {LoadAverage()}");
                 }
             }
 
@@ -88,13 +90,13 @@ public sealed class DecodeLargeJpegs : IComparison
     }
 
     /// <summary>Runs one pass in a child process of this program and reads its <c>result</c> line.</summary>
-    private static (double Seconds, long Peak, long Baseline) RunChild(string pass, string folder, int side, string pixels)
+    private static (double Seconds, long Peak, long Baseline, int Concurrency) RunChild(string pass, string folder, int side, int parallel, string pixels)
     {
         string program = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(program) == "dotnet")
             start.ArgumentList.Add(typeof(DecodeLargeJpegs).Assembly.Location);
-        foreach (string a in new[] { "decode-large-jpegs", "--pass", pass, "--folder", folder, "--side", side.ToString(CultureInfo.InvariantCulture), "--pixels", pixels })
+        foreach (string a in new[] { "decode-large-jpegs", "--pass", pass, "--folder", folder, "--side", side.ToString(CultureInfo.InvariantCulture), "--parallel", parallel.ToString(CultureInfo.InvariantCulture), "--pixels", pixels })
             start.ArgumentList.Add(a);
         using var child = Process.Start(start)!;
         string output = child.StandardOutput.ReadToEnd();
@@ -103,28 +105,35 @@ public sealed class DecodeLargeJpegs : IComparison
         if (child.ExitCode != 0 || line is null)
             throw new InvalidOperationException($"The {pass} pass exited with {child.ExitCode}: {output}");
         var f = line.Split(' ');
-        return (double.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture));
+        return (double.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture),
+            int.Parse(f[4], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The child: loads libtorch (both paths, so both start alike), decodes the folder one way, prints
-    /// <c>result SECONDS PEAK_BYTES BASELINE_BYTES</c>.</summary>
-    private static int RunPass(string pass, string folder, int side, string pixelsFile)
+    /// <c>result SECONDS PEAK_BYTES BASELINE_BYTES MOST_IMAGES_AT_ONCE</c>. Images at once are counted by the
+    /// progress callback's threads for the library path (an upper bound: threads that have reported and not yet
+    /// finished) and exactly for the full-size path.</summary>
+    private static int RunPass(string pass, string folder, int side, int parallel, string pixelsFile)
     {
         using (var warm = TorchSharp.torch.zeros(1))
             _ = warm.sum().item<float>();
         long baseline = PeakMemory.ResidentBytes;
         var clock = Stopwatch.StartNew();
         byte[] pixels;
+        int concurrency;
         if (pass == "scaled")
         {
-            using var dataset = ImageFolderDataset.Load(folder, new ImageFolderOptions { Height = side, Width = side });
+            var threads = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+            var progress = new SynchronousProgress(() => threads[Environment.CurrentManagedThreadId] = true);
+            using var dataset = ImageFolderDataset.Load(folder, new ImageFolderOptions { Height = side, Width = side, MaxDegreeOfParallelism = parallel }, progress);
+            concurrency = threads.Count;
             using var all = dataset.GetBytes(Enumerable.Range(0, dataset.Count).ToArray());
             pixels = all.bytes.ToArray();
         }
         else if (pass == "full")
         {
             var files = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).ToArray();
-            pixels = FullSizeThenResize.DecodeAll(files, side, side);
+            (pixels, concurrency) = FullSizeThenResize.DecodeAll(files, side, side, parallel);
         }
         else
         {
@@ -133,7 +142,7 @@ public sealed class DecodeLargeJpegs : IComparison
         double seconds = clock.Elapsed.TotalSeconds;
         if (pixelsFile.Length > 0)
             File.WriteAllBytes(pixelsFile, pixels);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {seconds} {PeakMemory.PeakResidentBytes} {baseline}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {seconds} {PeakMemory.PeakResidentBytes} {baseline} {concurrency}"));
         return 0;
     }
 
@@ -156,18 +165,34 @@ public sealed class DecodeLargeJpegs : IComparison
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }
 
+/// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+internal sealed class SynchronousProgress(Action report) : IProgress<ImageFolderProgress>
+{
+    public void Report(ImageFolderProgress value) => report();
+}
+
 /// <summary>
 /// The decoding path before scaled JPEG decoding (commit 8078705's parent): decode at full size, apply the EXIF
 /// orientation, take the centred crop of the target's aspect ratio, resize with bilinear filtering over mipmaps.
 /// </summary>
 internal static class FullSizeThenResize
 {
-    public static byte[] DecodeAll(IReadOnlyList<string> files, int height, int width)
+    /// <summary>Decodes every file as ImageFolderDataset's loop does; also returns the most decodes that ran at once.</summary>
+    public static (byte[] Pixels, int MostAtOnce) DecodeAll(IReadOnlyList<string> files, int height, int width, int parallel = -1)
     {
-        int imageBytes = 3 * height * width;
+        int imageBytes = 3 * height * width, running = 0, most = 0;
         var pixels = new byte[files.Count * imageBytes];
-        Parallel.For(0, files.Count, i => Decode(files[i], height, width, pixels.AsSpan(i * imageBytes, imageBytes)));
-        return pixels;
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
+        {
+            int now = Interlocked.Increment(ref running);
+            int seen;
+            while (now > (seen = Volatile.Read(ref most)) && Interlocked.CompareExchange(ref most, now, seen) != seen)
+            {
+            }
+            Decode(files[i], height, width, pixels.AsSpan(i * imageBytes, imageBytes));
+            Interlocked.Decrement(ref running);
+        });
+        return (pixels, most);
     }
 
     private static void Decode(string path, int height, int width, Span<byte> destination)
