@@ -86,4 +86,24 @@ internal static class ReliabilityCaseCounts
 
     /// <summary><see cref="RunDirectoryJsonFuzzTests"/>: damaged options.json files.</summary>
     public const int RunOptionsMutants = 1000;
+
+    /// <summary><see cref="InterruptionWriteTests"/>: kills of the writing host per run.</summary>
+    public const int WriteKills = 30;
+
+    // Generated cases (CsCheck iterations) of the options property tests.
+
+    /// <summary><see cref="OptionsPropertyTests"/>: options with one out-of-range value.</summary>
+    public const int InvalidOptionCases = 3000;
+
+    /// <summary><see cref="OptionsPropertyTests"/>: in-range options.</summary>
+    public const int ValidOptionCases = 2000;
+
+    /// <summary><see cref="OptionsPropertyTests"/>: out-of-range values bound through dependency injection.</summary>
+    public const int BoundOptionCases = 200;
+
+    /// <summary><see cref="OptionsCoverageTests"/>: one settable option out of its range.</summary>
+    public const int SingleOutOfRangeOptionCases = 2000;
+
+    /// <summary><see cref="OptionsCoverageTests"/>: every ranged option drawn at once.</summary>
+    public const int AllInRangeOptionCases = 1000;
 }

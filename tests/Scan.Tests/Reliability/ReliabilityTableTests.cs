@@ -67,6 +67,16 @@ public sealed class ReliabilityTableTests
             $"| {ReliabilityCaseCounts.RunReportMutants:N0} report + {ReliabilityCaseCounts.RunOptionsMutants:N0} options mutants; {Cases<RunDirectoryJsonFuzzTests>("A_report_with_a_changed_figure_is_named_as_damaged")} changed figure |"));
     }
 
+    [Fact]
+    public void The_write_kill_and_options_rows_quote_the_cases_the_tests_run()
+    {
+        Row("SIGKILL during checkpoint and report writes").Should().Contain($"| {ReliabilityCaseCounts.WriteKills} kills per run (");
+        Row("Invalid options (property-based, CsCheck)").Should().Contain(N(
+            $"| {ReliabilityCaseCounts.InvalidOptionCases:N0} + {ReliabilityCaseCounts.ValidOptionCases:N0} + {ReliabilityCaseCounts.BoundOptionCases:N0} generated cases |"));
+        Row("Every settable option (property-based, CsCheck)").Should().Contain(N(
+            $"; {ReliabilityCaseCounts.SingleOutOfRangeOptionCases:N0} + {ReliabilityCaseCounts.AllInRangeOptionCases:N0} generated cases |"));
+    }
+
     /// <summary>Formats with invariant thousands separators, as the table writes them (2,000).</summary>
     private static string N(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
