@@ -55,7 +55,7 @@ public sealed class ThreadCountDeterminismTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_whole_run_on_one_thread_and_on_two_threads_starts_identically_and_ends_with_different_weights()
+    public async Task A_whole_run_on_one_and_on_two_threads_drifts_apart_by_rounding_and_ends_at_the_same_partition()
     {
         // The default run has libtorch's default thread count, one per core: 2 on CI's machine, so it is shared with
         // the other tests that need it.
