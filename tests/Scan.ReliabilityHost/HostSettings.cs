@@ -8,18 +8,20 @@ namespace Scan.ReliabilityHost;
 /// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed; <c>decode</c>
 /// decodes an image folder (<c>--dir</c>) or one file (<c>--file</c>) to <c>--size</c> square pixels with <c>--threads</c>
 /// decoding threads and prints <c>decoded {count} {base64 of the pixels}</c> and <c>vmhwm {peak RSS in kB}</c>, or the
-/// exception as <c>error {type} {message}</c> (exit code 1).
+/// exception as <c>error {type} {message}</c> (exit code 1); <c>blocks</c>
+/// computes every building block on fixed inputs (<see cref="ThreadBlocks"/>) and writes the results to <c>--out</c>.
 /// </summary>
 /// <example>
 /// <code>
 /// dotnet Scan.ReliabilityHost.dll pipeline --run /tmp/run --seed 3 --progress
 /// dotnet Scan.ReliabilityHost.dll write-loop --dir /tmp/writes --megabytes 4
 /// dotnet Scan.ReliabilityHost.dll decode --dir /tmp/huge --size 32 --threads 4
+/// dotnet Scan.ReliabilityHost.dll blocks --threads 1 --out /tmp/blocks-1.bin
 /// </code>
 /// </example>
 public sealed record HostSettings
 {
-    /// <summary><c>pipeline</c> or <c>write-loop</c>.</summary>
+    /// <summary><c>pipeline</c>, <c>write-loop</c> or <c>blocks</c>.</summary>
     public string Mode { get; init; } = "pipeline";
 
     /// <summary>Run directory of the pipeline (resumed if it exists), or null to run in memory.</summary>
@@ -55,6 +57,9 @@ public sealed record HostSettings
     /// <summary>pipeline: read the images from IDX files in this folder (written if missing) instead of memory.</summary>
     public string? IdxDirectory { get; init; }
 
+    /// <summary>blocks: the file the results are written to.</summary>
+    public string? OutFile { get; init; }
+
     /// <summary>write-loop: the folder of the files.</summary>
     public string? WriteDirectory { get; init; }
 
@@ -74,8 +79,8 @@ public sealed record HostSettings
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static HostSettings Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "decode"))
-            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|decode [options]; see HostSettings.");
+        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "decode" or "blocks"))
+            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|decode|blocks [options]; see HostSettings.");
         var s = new HostSettings { Mode = args[0] };
         for (int i = 1; i < args.Count; i++)
         {
@@ -97,6 +102,7 @@ public sealed record HostSettings
                 "--dir" => s with { WriteDirectory = Value() },
                 "--file" => s with { ImageFile = Value() },
                 "--size" => s with { Size = Int() },
+                "--out" => s with { OutFile = Value() },
                 "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
@@ -128,6 +134,12 @@ public sealed record HostSettings
             Add("--size", Size);
             if (Threads > 0)
                 Add("--threads", Threads);
+            return a;
+        }
+        if (Mode == "blocks")
+        {
+            Add("--threads", Threads);
+            Add("--out", OutFile ?? throw new InvalidOperationException("blocks needs OutFile."));
             return a;
         }
         if (RunDirectory is not null)
