@@ -134,7 +134,9 @@ internal static class ClusterCommand
         if (pretrained is not null && !pretrained.File.Exists)
             throw new CliError($"--pretrained '{pretrained.File.FullName}' does not exist.");
 
-        return await StageProgress.RunAsync(Stages, async progress =>
+        // With a pretrained backbone there is no pretext stage to show a bar for.
+        var stages = pretrained is null ? Stages : Stages.Where(s => s != "Pretext").ToArray();
+        return await StageProgress.RunAsync(stages, async progress =>
         {
             using var dataset = LoadFolder(folder, progress);
             foreach (var skipped in dataset.Skipped)
