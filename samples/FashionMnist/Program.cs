@@ -62,20 +62,24 @@ AnsiConsole.MarkupLineInterpolated($"[bold]Scan.NET[/] on Fashion-MNIST: {datase
 ScanResult result;
 try
 {
-    result = await AnsiConsole.Progress()
-        .AutoClear(false)
-        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-        .StartAsync(async context =>
-        {
-            var tasks = new Dictionary<ScanStage, ProgressTask>();
-            foreach (var stage in new[] { ScanStage.Pretext, ScanStage.Mining, ScanStage.Clustering, ScanStage.SelfLabeling })
-                tasks[stage] = context.AddTask(stage.ToString(), maxValue: 1.0);
-            var progress = new StageProgress(tasks);
-            var r = await pipeline.RunAsync(dataset, progress, cancellation.Token);
-            foreach (var task in tasks.Values)
-                task.Value = task.MaxValue;
-            return r;
-        });
+    // A progress bar on a terminal; on a log file or a pipe a bar would print every refresh as a new line, so plain
+    // lines instead, one per epoch or tenth of a stage.
+    result = Console.IsOutputRedirected
+        ? await pipeline.RunAsync(dataset, new Scan.Samples.ProgressLines(Console.Out), cancellation.Token)
+        : await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = new Dictionary<ScanStage, ProgressTask>();
+                foreach (var stage in new[] { ScanStage.Pretext, ScanStage.Mining, ScanStage.Clustering, ScanStage.SelfLabeling })
+                    tasks[stage] = context.AddTask(stage.ToString(), maxValue: 1.0);
+                var progress = new StageProgress(tasks);
+                var r = await pipeline.RunAsync(dataset, progress, cancellation.Token);
+                foreach (var task in tasks.Values)
+                    task.Value = task.MaxValue;
+                return r;
+            });
 }
 catch (OperationCanceledException)
 {

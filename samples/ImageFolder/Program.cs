@@ -156,7 +156,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         ScanResult result;
         try
         {
-            result = await pipeline.RunAsync(dataset, new ConsoleProgress(), cancellationToken);
+            result = await pipeline.RunAsync(dataset, new ProgressLines(Console.Out), cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -213,19 +213,6 @@ static async Task<ScanOptions> ConfigureOptions(ClusterArguments arguments, Imag
         options.Pretext.WarmupEpochs = Math.Min(options.Pretext.WarmupEpochs, arguments.Epochs - 1);
     }
     return options;
-}
-
-/// <summary>Prints about ten lines per stage (every tenth of its epochs and the last), so a log file stays readable.</summary>
-internal sealed class ConsoleProgress : IProgress<ScanProgress>
-{
-    public void Report(ScanProgress value)
-    {
-        int every = Math.Max(1, value.TotalEpochs / 10);
-        if (!value.EpochCompleted || (value.Epoch % every != 0 && value.Epoch != value.TotalEpochs))
-            return;
-        string loss = value.Metrics.TryGetValue("loss", out var l) ? $", loss {l:0.000}" : "";
-        Console.WriteLine($"  {value.Stage} epoch {value.Epoch}/{value.TotalEpochs}{loss} ({value.Elapsed.TotalSeconds:F0} s)");
-    }
 }
 
 /// <summary>Prints decoding progress at every tenth of the folder.</summary>

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Scan.Cli;
 using Scan.Cli.Commands;
 using Scan.Cli.Output;
+using Scan.Core.Models;
 using Scan.Core.Training;
 
 // scan: clusters a folder of images without labels (SCAN, Van Gansbeke et al., ECCV 2020), shows the result and
@@ -92,13 +93,69 @@ static Command BuildCluster()
             r.AddError($"--device must be cpu, cuda or cuda:N, got '{value}'.");
     });
 
+    var pretrained = new Option<FileInfo>("--pretrained")
+    {
+        Description = "A backbone trained in PyTorch (a file of torch.save(model.state_dict()), or of a dict holding it under " +
+                      "'model' or 'state_dict'): its weights are loaded and the pretext (SimCLR) stage is skipped. The backbone " +
+                      "is described by the --pretrained-* options.",
+    };
+    var architecture = new Option<string>("--pretrained-architecture")
+    {
+        Description = "The --pretrained backbone: resnet18 (two basic blocks per stage, torchvision's naming) or small-resnet (one).",
+        DefaultValueFactory = _ => "resnet18",
+    };
+    architecture.AcceptOnlyFromAmong("resnet18", "small-resnet");
+    var width = new Option<int>("--pretrained-width")
+    {
+        Description = "Channels of the --pretrained backbone's first stage (64 in ResNet-18).",
+        DefaultValueFactory = _ => 64,
+    };
+    width.Validators.Add(r =>
+    {
+        int value = r.GetValueOrDefault<int>();
+        if (value is < 1 or > 4096)
+            r.AddError($"--pretrained-width must be between 1 and 4096, got {value}.");
+    });
+    var stem = new Option<string>("--pretrained-stem")
+    {
+        Description = "The --pretrained backbone's stem: cifar (3x3 stride-1 conv, no max-pool) or imagenet (7x7 stride-2 conv and " +
+                      "max-pool). Default: cifar for images up to 64 px, else imagenet.",
+    };
+    stem.AcceptOnlyFromAmong("cifar", "imagenet");
+    var prefix = new Option<string>("--pretrained-prefix")
+    {
+        Description = "Prefix stripped from the file's keys, e.g. backbone. (a SCAN checkpoint) or module.backbone.; keys without " +
+                      "it, and fc.* (a classifier), are ignored.",
+        DefaultValueFactory = _ => "",
+    };
+
     var command = new Command("cluster", "Cluster the images of a folder into K groups and write clusters.csv, model.scan, embeddings.npy and report.html.")
     {
-        folder, clusters, budget, seed, output, resume, device,
+        folder, clusters, budget, seed, output, resume, device, pretrained, architecture, width, stem, prefix,
     };
-    command.SetAction((parse, cancellationToken) => Guarded(() => ClusterCommand.RunAsync(new ClusterArguments(
-        parse.GetValue(folder)!, parse.GetValue(clusters), parse.GetValue(budget), parse.GetValue(seed),
-        parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(device)!), cancellationToken)));
+    command.Validators.Add(r =>
+    {
+        if (r.GetResult(pretrained) is not null)
+            return;
+        foreach (var option in new Option[] { architecture, width, stem, prefix })
+        {
+            if (r.GetResult(option) is { Implicit: false })
+                r.AddError($"{option.Name} describes the --pretrained backbone; give --pretrained FILE too.");
+        }
+    });
+    command.SetAction((parse, cancellationToken) => Guarded(() =>
+    {
+        var weights = parse.GetValue(pretrained) is { } file
+            ? new PretrainedArguments(file,
+                parse.GetValue(architecture) == "small-resnet" ? BackboneArchitecture.SmallResNet : BackboneArchitecture.ResNet18,
+                parse.GetValue(width),
+                parse.GetValue(stem) switch { "cifar" => ResNetStem.Cifar, "imagenet" => ResNetStem.ImageNet, _ => null },
+                parse.GetValue(prefix) ?? "")
+            : null;
+        return ClusterCommand.RunAsync(new ClusterArguments(
+            parse.GetValue(folder)!, parse.GetValue(clusters), parse.GetValue(budget), parse.GetValue(seed),
+            parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(device)!, weights), cancellationToken);
+    }));
     return command;
 }
 

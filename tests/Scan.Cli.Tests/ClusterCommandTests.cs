@@ -54,6 +54,27 @@ public sealed class ClusterCommandTests(ClusteredFolder run)
     }
 
     [Fact]
+    public void Embeddings_npy_loads_in_numpy_when_python3_is_here()
+    {
+        // .ci/run installs Debian's python3-torch (with numpy); elsewhere, without python3 and numpy, nothing to check.
+        const string python = "/usr/bin/python3";
+        if (!File.Exists(python))
+            return;
+        var (exitCode, output, error) = Python(python, "import sys\ntry:\n    import numpy\nexcept ImportError:\n    print('no numpy'); sys.exit(0)\n" +
+            "a = numpy.load(sys.argv[1])\nprint(a.dtype, a.shape[0], a.shape[1], '%.4f' % numpy.linalg.norm(a, axis=1).min(), '%.4f' % numpy.linalg.norm(a, axis=1).max())",
+            run.OutputFile("embeddings.npy"));
+        exitCode.Should().Be(0, error);
+        if (output == "no numpy")
+            return;
+        var fields = output.Split(' ');
+        fields[0].Should().Be("float32", output);
+        fields[1].Should().Be("24", "one row per image");
+        int.Parse(fields[2]).Should().BeGreaterThan(1);
+        fields[3].Should().Be("1.0000", "every row is L2-normalised");
+        fields[4].Should().Be("1.0000");
+    }
+
+    [Fact]
     public void Report_has_a_section_per_cluster_with_inlined_images_health_and_a_map()
     {
         string html = File.ReadAllText(run.OutputFile("report.html"));
@@ -152,5 +173,23 @@ public sealed class ClusterCommandTests(ClusteredFolder run)
         var model = CliProcess.Run("inspect", run.OutputFile("model.scan"));
         model.ExitCode.Should().Be(0, model.ToString());
         model.Output.Should().Contain("Input 1x16x16");
+    }
+
+    private static (int ExitCode, string Output, string Error) Python(string python, string script, string argument)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit(TimeSpan.FromMinutes(1)).Should().BeTrue("python3 finishes within a minute");
+        return (process.ExitCode, output, error.Result);
     }
 }

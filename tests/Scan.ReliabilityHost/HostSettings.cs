@@ -5,19 +5,25 @@ namespace Scan.ReliabilityHost;
 /// <summary>
 /// The command line of the host. <c>pipeline</c> runs a tiny SCAN pipeline (every stage) and prints one
 /// <c>progress …</c> line per training step and a final <c>summary {json}</c> line; <c>write-loop</c> rewrites a
-/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed;
+/// large checksummed file and a JSON file through <see cref="Scan.Core.IO.AtomicFile"/> until killed; <c>decode</c>
+/// decodes an image folder (<c>--dir</c>) or one file (<c>--file</c>) to <c>--size</c> square pixels with <c>--threads</c>
+/// decoding threads and prints <c>decoded {count} {base64 of the pixels}</c> and <c>vmhwm {peak RSS in kB}</c>, or the
+/// exception as <c>error {type} {message}</c> (exit code 1); <c>blocks</c>
+/// computes every building block on fixed inputs (<see cref="ThreadBlocks"/>) and writes the results to <c>--out</c>.
 /// <c>image-folder</c> loads an image folder and reads every image (<see cref="ImageFolderLoad"/>).
 /// </summary>
 /// <example>
 /// <code>
 /// dotnet Scan.ReliabilityHost.dll pipeline --run /tmp/run --seed 3 --progress
 /// dotnet Scan.ReliabilityHost.dll write-loop --dir /tmp/writes --megabytes 4
+/// dotnet Scan.ReliabilityHost.dll decode --dir /tmp/huge --size 32 --threads 4
+/// dotnet Scan.ReliabilityHost.dll blocks --threads 1 --out /tmp/blocks-1.bin
 /// dotnet Scan.ReliabilityHost.dll image-folder --folder /tmp/images --cache-dir /tmp/cache --side 64
 /// </code>
 /// </example>
 public sealed record HostSettings
 {
-    /// <summary><c>pipeline</c>, <c>write-loop</c> or <c>image-folder</c>.</summary>
+    /// <summary><c>pipeline</c>, <c>write-loop</c>, <c>decode</c>, <c>blocks</c> or <c>image-folder</c>.</summary>
     public string Mode { get; init; } = "pipeline";
 
     /// <summary>Run directory of the pipeline (resumed if it exists), or null to run in memory.</summary>
@@ -53,6 +59,9 @@ public sealed record HostSettings
     /// <summary>pipeline: read the images from IDX files in this folder (written if missing) instead of memory.</summary>
     public string? IdxDirectory { get; init; }
 
+    /// <summary>blocks: the file the results are written to.</summary>
+    public string? OutFile { get; init; }
+
     /// <summary>write-loop: the folder of the files.</summary>
     public string? WriteDirectory { get; init; }
 
@@ -61,6 +70,12 @@ public sealed record HostSettings
 
     /// <summary>write-loop: stop after this many versions (0: until killed).</summary>
     public int Writes { get; init; }
+
+    /// <summary>decode: the image file.</summary>
+    public string? ImageFile { get; init; }
+
+    /// <summary>decode: the side of the square output.</summary>
+    public int Size { get; init; } = 32;
 
     /// <summary>image-folder: the folder of images.</summary>
     public string? ImageFolder { get; init; }
@@ -78,8 +93,8 @@ public sealed record HostSettings
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static HostSettings Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "image-folder"))
-            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|image-folder [options]; see HostSettings.");
+        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "decode" or "blocks" or "image-folder"))
+            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|decode|blocks|image-folder [options]; see HostSettings.");
         var s = new HostSettings { Mode = args[0] };
         for (int i = 1; i < args.Count; i++)
         {
@@ -99,6 +114,9 @@ public sealed record HostSettings
                 "--threads" => s with { Threads = Int() },
                 "--progress" => s with { Progress = true },
                 "--dir" => s with { WriteDirectory = Value() },
+                "--file" => s with { ImageFile = Value() },
+                "--size" => s with { Size = Int() },
+                "--out" => s with { OutFile = Value() },
                 "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
@@ -133,6 +151,23 @@ public sealed record HostSettings
             Add("--megabytes", Megabytes);
             if (Writes > 0)
                 Add("--writes", Writes);
+            return a;
+        }
+        if (Mode == "decode")
+        {
+            if (WriteDirectory is not null)
+                Add("--dir", WriteDirectory);
+            if (ImageFile is not null)
+                Add("--file", ImageFile);
+            Add("--size", Size);
+            if (Threads > 0)
+                Add("--threads", Threads);
+            return a;
+        }
+        if (Mode == "blocks")
+        {
+            Add("--threads", Threads);
+            Add("--out", OutFile ?? throw new InvalidOperationException("blocks needs OutFile."));
             return a;
         }
         if (RunDirectory is not null)

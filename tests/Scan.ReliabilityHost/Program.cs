@@ -3,6 +3,7 @@ using System.Text.Json;
 using Scan.Core.IO;
 using Scan.Core.Training;
 using Scan.ReliabilityHost;
+using TorchSharp;
 
 // The child process of tests/Scan.Tests/Reliability: see HostSettings for the command line. Exit code 0 on
 // success, 1 on an error (message on stderr), 2 on a bad command line.
@@ -28,6 +29,15 @@ try
     if (settings.Mode == "image-folder")
     {
         ImageFolderLoad.Run(settings, Console.Out);
+        return 0;
+    }
+    if (settings.Mode == "decode")
+        return DecodeImages.Run(settings, Console.Out);
+    if (settings.Mode == "blocks")
+    {
+        ThreadBlocks.Write(settings.OutFile ?? throw new ArgumentException("blocks needs --out."),
+            ThreadBlocks.Run(settings.Threads > 0 ? settings.Threads : throw new ArgumentException("blocks needs --threads.")));
+        Console.Out.WriteLine($"blocks written with {torch.get_num_threads()} threads");
         return 0;
     }
     var summary = await TinyRun.RunAsync(settings, settings.Progress ? new ProgressLines(Console.Out) : null);

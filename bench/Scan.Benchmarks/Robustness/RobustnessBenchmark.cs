@@ -127,6 +127,12 @@ public sealed class RobustnessBenchmark : IComparison
         // The wall time includes the fitting probe: it is what a user of the defaults waits for.
         var scanTime = watch.Elapsed;
         Console.WriteLine("  stages: " + string.Join(", ", result.Stages.Select(st => $"{st.Stage} {st.Seconds:F0} s")));
+        Console.WriteLine("  quality: " + string.Join(", ", result.Stages.Select(st => st switch
+        {
+            MiningStageReport m when m.NeighborPurity is { } p => $"neighbour purity {p:F3}",
+            { Evaluation: { } e } => $"{st.Stage} ACC {e.Accuracy:F3}",
+            _ => null,
+        }).Where(t => t is not null)));
         foreach (var check in result.Health.Where(c => c.Fired))
             Console.WriteLine($"  health: {check}");
         yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.Plan.EstimatedSeconds:F0} s, {options.Pretext.Precision})",

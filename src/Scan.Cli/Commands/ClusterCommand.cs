@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Scan.Augment;
 using Scan.Augment.Recipes;
 using Scan.Cli.Files;
@@ -6,6 +7,7 @@ using Scan.Cli.Output;
 using Scan.Cli.Report;
 using Scan.Core.Data;
 using Scan.Core.Mining;
+using Scan.Core.Models;
 using Scan.Core.Pipeline;
 using Scan.Core.Training;
 using static TorchSharp.torch;
@@ -14,7 +16,75 @@ namespace Scan.Cli.Commands;
 
 /// <summary>What `scan cluster` was asked to do, after parsing and validation.</summary>
 internal sealed record ClusterArguments(
-    DirectoryInfo Folder, int Clusters, TimeSpan? Budget, long Seed, DirectoryInfo Output, bool Resume, string Device);
+    DirectoryInfo Folder, int Clusters, TimeSpan? Budget, long Seed, DirectoryInfo Output, bool Resume, string Device,
+    PretrainedArguments? Pretrained = null);
+
+/// <summary>`--pretrained FILE` and the options that describe the backbone its weights fit.</summary>
+internal sealed record PretrainedArguments(FileInfo File, BackboneArchitecture Architecture, int Width, ResNetStem? Stem, string KeyPrefix)
+{
+    /// <summary>The file in --out that records these, so --resume continues with the same backbone.</summary>
+    public const string RecordName = "pretrained.json";
+
+    public PyTorchWeightsOptions Weights => new() { KeyPrefix = KeyPrefix };
+
+    /// <summary>A backbone of the described shape for the folder's images, with random weights.</summary>
+    public ResNetBackbone Build(int channels, int height, int width) =>
+        new BackboneOptions { Architecture = Architecture, Width = Width, Stem = Stem }.Build(channels, height, width);
+
+    /// <summary>The backbone with the file's weights, in evaluation mode; a file that does not fit is a CliError naming it.</summary>
+    public ResNetBackbone Load(int channels, int height, int width, out PyTorchWeightsResult loaded)
+    {
+        var backbone = Build(channels, height, width);
+        try
+        {
+            loaded = backbone.LoadPyTorchWeights(File.FullName, Weights);
+            backbone.eval();
+            return backbone;
+        }
+        catch (Exception e) when (e is StateDictMismatchException or InvalidDataException or ArgumentException or IOException)
+        {
+            backbone.Dispose();
+            throw new CliError($"--pretrained '{File.FullName}' does not fit a {Describe()} backbone for {channels}-channel " +
+                               $"{height}x{width} images: {e.Message.Replace("set PyTorchWeightsOptions.KeyPrefix = ", "pass --pretrained-prefix ", StringComparison.Ordinal)}", e);
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    public string Describe() =>
+        $"{(Architecture == BackboneArchitecture.SmallResNet ? "small-resnet" : "resnet18")} width {Width}" +
+        (Stem is { } stem ? $" {stem.ToString().ToLowerInvariant()}-stem" : "") +
+        (KeyPrefix.Length > 0 ? $" (keys '{KeyPrefix}*')" : "");
+
+    public void Save(string folder) => CliFile.WriteAllText(Path.Combine(folder, RecordName), JsonSerializer.Serialize(
+        new Record(File.FullName, Architecture.ToString(), Width, Stem?.ToString(), KeyPrefix), RecordJson));
+
+    /// <summary>The settings a run in <paramref name="folder"/> was started with, or null when it had no --pretrained.</summary>
+    public static PretrainedArguments? Read(string folder)
+    {
+        string path = Path.Combine(folder, RecordName);
+        if (!System.IO.File.Exists(path))
+            return null;
+        try
+        {
+            var record = JsonSerializer.Deserialize<Record>(System.IO.File.ReadAllText(path), RecordJson)
+                         ?? throw new JsonException("the file holds null");
+            return new PretrainedArguments(new FileInfo(record.File), Enum.Parse<BackboneArchitecture>(record.Architecture),
+                record.Width, record.Stem is null ? null : Enum.Parse<ResNetStem>(record.Stem), record.KeyPrefix);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException)
+        {
+            throw new CliError($"cannot resume: '{path}' is damaged ({e.Message}). Choose another --out for a new run.", e);
+        }
+    }
+
+    private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true };
+
+    private sealed record Record(string File, string Architecture, int Width, string? Stem, string KeyPrefix);
+}
 
 /// <summary>
 /// `scan cluster FOLDER -k K`: loads the folder as the ImageFolder sample does (size and colour read from the files),
@@ -57,8 +127,16 @@ internal static class ClusterCommand
                 $"the run in '{runDirectory}' has {saved.Clustering.Clusters} clusters, not -k {arguments.Clusters}; " +
                 "resume it with the same -k, or choose another --out.");
         }
+        // A run started on a PyTorch backbone resumes on it: --pretrained and its options are recorded in --out.
+        var pretrained = arguments.Pretrained;
+        if (saved is not null && pretrained is null)
+            pretrained = PretrainedArguments.Read(output);
+        if (pretrained is not null && !pretrained.File.Exists)
+            throw new CliError($"--pretrained '{pretrained.File.FullName}' does not exist.");
 
-        return await StageProgress.RunAsync(Stages, async progress =>
+        // With a pretrained backbone there is no pretext stage to show a bar for.
+        var stages = pretrained is null ? Stages : Stages.Where(s => s != "Pretext").ToArray();
+        return await StageProgress.RunAsync(stages, async progress =>
         {
             using var dataset = LoadFolder(folder, progress);
             foreach (var skipped in dataset.Skipped)
@@ -69,6 +147,16 @@ internal static class ClusterCommand
                 throw new CliError(
                     $"'{folder}' holds {dataset.Count} usable image(s); {arguments.Clusters} clusters need at least {minimum} " +
                     "(two per cluster, and at least 8 for SimCLR's negatives).");
+            }
+
+            if (pretrained is not null)
+            {
+                // Loaded once now, so a file that does not fit fails before minutes of fitting and training.
+                using var backbone = pretrained.Load(dataset.Channels, dataset.Height, dataset.Width, out var loaded);
+                CliConsole.Line($"Pretrained backbone: {loaded.LoadedKeys.Count} tensors of {pretrained.File.FullName} " +
+                                $"loaded into a {pretrained.Describe()} with {backbone.FeatureDim} features" +
+                                (loaded.IgnoredKeys.Count > 0 ? $"; {loaded.IgnoredKeys.Count} other keys ignored (e.g. {loaded.IgnoredKeys[0]})" : "") +
+                                ". The pretext stage is skipped: neighbours are mined on its features.");
             }
 
             ScanOptions options;
@@ -90,11 +178,25 @@ internal static class ClusterCommand
                     cancellationToken: cancellationToken);
                 foreach (string decision in fitted.Decisions)
                     CliConsole.Line("  " + decision);
+                if (pretrained is not null)
+                    CliConsole.Line($"  --pretrained: the fitted backbone and SimCLR lines above do not apply; the backbone is the {pretrained.Describe()} loaded.");
                 options = fitted.Options;
                 options.Seed = arguments.Seed;
             }
 
-            var pipeline = ScanPipeline.Create().WithOptions(options).WithRunDirectory(runDirectory).Build();
+            var builder = ScanPipeline.Create().WithOptions(options).WithRunDirectory(runDirectory);
+            if (pretrained is not null)
+            {
+                var (channels, height, width) = (dataset.Channels, dataset.Height, dataset.Width);
+                builder.WithPretrainedBackbone(() => pretrained.Build(channels, height, width), pretrained.File.FullName, pretrained.Weights);
+                if (saved is null)
+                    pretrained.Save(output);
+            }
+            else if (saved is null)
+            {
+                File.Delete(Path.Combine(output, PretrainedArguments.RecordName));
+            }
+            var pipeline = builder.Build();
             CliConsole.Line($"Clustering {dataset.Count} images of {dataset.Height}x{dataset.Width} " +
                             $"({(dataset.Channels == 1 ? "grayscale" : "RGB")}) into {arguments.Clusters} clusters, seed {options.Seed}.");
             ScanResult result;
@@ -110,8 +212,8 @@ internal static class ClusterCommand
 
             using (result)
             {
-                var embeddings = Embed(runDirectory, dataset, result.Model.Info, progress, cancellationToken);
-                WriteOutputs(arguments, output, runDirectory, dataset, result, embeddings, options.Seed, total.Elapsed);
+                var embeddings = Embed(runDirectory, pretrained, dataset, result.Model.Info, progress, cancellationToken);
+                WriteOutputs(arguments, pretrained, output, runDirectory, dataset, result, embeddings, options.Seed, total.Elapsed);
             }
             return ExitCodes.Success;
         });
@@ -154,24 +256,29 @@ internal static class ClusterCommand
 
     /// <summary>
     /// The pretext features of every image: the run's SimCLR model (saved in the run directory) over the un-augmented,
-    /// normalised images, the L2-normalised projections the neighbours were mined from. Shape (N, D), row-major.
+    /// normalised images, the L2-normalised projections the neighbours were mined from; with --pretrained, the
+    /// backbone's features (which the neighbours were mined from), L2-normalised. Shape (N, D), row-major.
     /// </summary>
-    internal static Embeddings Embed(string runDirectory, IImageDataset dataset, Scan.Core.Inference.ScanModelInfo info,
-        IStageProgress progress, CancellationToken cancellationToken)
+    internal static Embeddings Embed(string runDirectory, PretrainedArguments? pretrained, IImageDataset dataset,
+        Scan.Core.Inference.ScanModelInfo info, IStageProgress progress, CancellationToken cancellationToken)
     {
-        using var model = ScanRunDirectory.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
-                          ?? throw new CliError($"the run in '{runDirectory}' has no trained pretext model to embed the images with.");
+        using var model = pretrained is not null
+            ? (nn.Module<Tensor, Tensor>)pretrained.Load(dataset.Channels, dataset.Height, dataset.Width, out _)
+            : ScanRunDirectory.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
+              ?? throw new CliError($"the run in '{runDirectory}' has no trained pretext model to embed the images with.");
         var preprocessing = AugmentationRecipes.Eval(new NormalizationStats(info.Mean, info.Std));
         var report = new ForwardingProgress<MiningProgress>(p =>
             progress.Report("Embedding", (double)p.Completed / Math.Max(1, p.Total), $"{p.Completed}/{p.Total} images"));
         using var scope = NewDisposeScope();
         var features = FeatureExtractor.Embed(dataset, model.call,
             new FeatureExtractorOptions { Preprocessing = preprocessing }, report, cancellationToken);
+        if (pretrained is not null)
+            features = nn.functional.normalize(features, p: 2, dim: 1);
         int rows = (int)features.shape[0], columns = (int)features.shape[1];
         return new Embeddings(features.contiguous().data<float>().ToArray(), rows, columns);
     }
 
-    private static void WriteOutputs(ClusterArguments arguments, string output, string runDirectory, ImageFolderDataset dataset,
+    private static void WriteOutputs(ClusterArguments arguments, PretrainedArguments? pretrained, string output, string runDirectory, ImageFolderDataset dataset,
         ScanResult result, Embeddings embeddings, long seed, TimeSpan elapsed)
     {
         var names = result.Model.Info.ClusterNames;
@@ -183,7 +290,8 @@ internal static class ClusterCommand
         string npy = Path.Combine(output, "embeddings.npy");
         NpyWriter.Write(npy, embeddings.Values, embeddings.Rows, embeddings.Columns);
         string html = Path.Combine(output, "report.html");
-        HtmlReport.Write(html, new ReportInput(arguments.Folder.FullName, dataset, result, embeddings, arguments.Clusters, seed, elapsed));
+        HtmlReport.Write(html, new ReportInput(arguments.Folder.FullName, dataset, result, embeddings, arguments.Clusters, seed, elapsed,
+            pretrained?.File.FullName));
 
         var sizes = new int[arguments.Clusters];
         foreach (int c in result.Assignments)

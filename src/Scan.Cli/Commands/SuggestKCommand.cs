@@ -80,7 +80,7 @@ internal static class SuggestKCommand
             {
             }
 
-            var embeddings = ClusterCommand.Embed(baseRun, dataset, ReadModelInfo(baseRun), progress, cancellationToken);
+            var embeddings = ClusterCommand.Embed(baseRun, null, dataset, ReadModelInfo(baseRun), progress, cancellationToken);
             var distances = SampleDistances(embeddings, out int[] sample);
 
             var ks = Enumerable.Range(arguments.MinK, arguments.MaxK - arguments.MinK + 1).ToList();

@@ -16,7 +16,7 @@ internal static class StageProgress
     public static async Task<T> RunAsync<T>(IReadOnlyList<string> stages, Func<IStageProgress, Task<T>> work)
     {
         if (!CliConsole.Interactive)
-            return await work(new PlainProgress());
+            return await work(new PlainProgress(Console.Out));
         return await AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
@@ -49,7 +49,7 @@ internal static class StageProgress
     }
 
     /// <summary>Prints a line when a stage starts and at each tenth it passes (at most 11 lines a stage).</summary>
-    private sealed class PlainProgress : IStageProgress
+    internal sealed class PlainProgress(TextWriter writer) : IStageProgress
     {
         private readonly Dictionary<string, int> _lastTenth = new();
 
@@ -61,7 +61,7 @@ internal static class StageProgress
                 if (_lastTenth.TryGetValue(stage, out int last) && tenth <= last)
                     return;
                 _lastTenth[stage] = tenth;
-                Console.Out.WriteLine($"  {stage} {tenth * 10,3}%{(status.Length == 0 ? "" : "  " + status)}");
+                writer.WriteLine($"  {stage} {tenth * 10,3}%{(status.Length == 0 ? "" : "  " + status)}");
             }
         }
     }

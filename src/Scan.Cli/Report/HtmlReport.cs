@@ -12,7 +12,7 @@ namespace Scan.Cli.Report;
 
 /// <summary>What report.html shows.</summary>
 internal sealed record ReportInput(string Folder, ImageFolderDataset Dataset, ScanResult Result, Embeddings Embeddings,
-    int Clusters, long Seed, TimeSpan Elapsed);
+    int Clusters, long Seed, TimeSpan Elapsed, string? Pretrained = null);
 
 /// <summary>
 /// report.html: one self-contained file a user opens in a browser (no scripts, no network): the run's summary, its
@@ -72,7 +72,7 @@ internal static class HtmlReport
 
         AppendHealth(html, result.Stages);
         AppendStages(html, result.Stages);
-        AppendMap(html, input.Embeddings, clusters, k);
+        AppendMap(html, input.Embeddings, clusters, k, input.Pretrained);
 
         var thumbnails = Thumbnails(input.Dataset, members, confidences);
         for (int c = 0; c < k; c++)
@@ -124,12 +124,14 @@ internal static class HtmlReport
 
     /// <summary>The PCA map as inline SVG: one dot per image (a regular sample beyond <see cref="MaxMapPoints"/>),
     /// coloured by cluster.</summary>
-    private static void AppendMap(StringBuilder html, Embeddings embeddings, IReadOnlyList<int> clusters, int k)
+    private static void AppendMap(StringBuilder html, Embeddings embeddings, IReadOnlyList<int> clusters, int k, string? pretrained)
     {
         const int size = 560, margin = 12;
         var points = Pca.Project2D(embeddings.Values, embeddings.Rows, embeddings.Columns);
         html.Append("<h2>Map of the pretext features</h2>\n<p>The first two principal components of the ")
-            .Append(embeddings.Columns).Append("-dimensional SimCLR features (embeddings.npy), one dot per image");
+            .Append(embeddings.Columns).Append("-dimensional ")
+            .Append(pretrained is null ? "SimCLR features" : "features of the pretrained backbone " + E(Path.GetFileName(pretrained)))
+            .Append(" (embeddings.npy), one dot per image");
         int step = Math.Max(1, (points.Length + MaxMapPoints - 1) / MaxMapPoints);
         if (step > 1)
             html.Append(" (every ").Append(step).Append("th image)");

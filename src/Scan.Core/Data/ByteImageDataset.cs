@@ -41,6 +41,10 @@ public abstract class ByteImageDataset : IImageDataset, IDisposable
     /// <inheritdoc />
     public int Count => _pixels.Count;
 
+    /// <summary>Copies image <paramref name="index"/>'s stored C·H·W bytes, without TorchSharp (for tests and the
+    /// reliability host, whose memory is measured without libtorch loaded).</summary>
+    internal void CopyStoredBytes(int index, Span<byte> destination) => _pixels.CopyImage(index, destination);
+
     /// <inheritdoc />
     public int Channels { get; }
 

@@ -22,7 +22,10 @@ public sealed class ScanOptions : IValidatableObject
     /// <summary>
     /// Seed of every random choice: same seed, same options, same data on the CPU give the same result, bit for bit,
     /// in another process and after a resume, as long as libtorch runs on as many threads
-    /// (<c>torch.get_num_threads()</c>; with 1 thread instead of 2 a run differs from its first epoch on). On CUDA,
+    /// (<c>torch.get_num_threads()</c>). With 1 thread instead of 2, initial weights, augmentations, forward passes,
+    /// losses, kNN mining, k-means and optimizer steps stay bit-identical, but weight gradients of convolutions and
+    /// linear layers round differently (by about 1e-5 of their size), so a run drifts apart from its first update on
+    /// (measured in RELIABILITY.md, row "Determinism across processes"). On CUDA,
     /// cuDNN and atomic-add kernels make runs differ unless <c>torch.use_deterministic_algorithms(true)</c>.
     /// </summary>
     public long Seed { get; set; }

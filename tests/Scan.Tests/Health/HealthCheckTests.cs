@@ -116,22 +116,4 @@ public sealed class HealthCheckTests
             HealthCheckKind.ClusterSizes, HealthCheckKind.ClusterSizeEntropy, HealthCheckKind.KMeansComparison);
         result.Stages.Single(s => s.Stage == ScanStage.Mining).Health.Should().ContainSingle(c => c.Kind == HealthCheckKind.NeighborAgreement);
     }
-
-    /// <summary>Features that ignore the image: every input maps to the same vector.</summary>
-    private sealed class ConstantBackbone : Backbone
-    {
-        private readonly TorchSharp.Modules.Parameter _bias;
-
-        public ConstantBackbone() : base(nameof(ConstantBackbone))
-        {
-            _bias = new TorchSharp.Modules.Parameter(ones(8));
-            register_parameter("bias", _bias);
-        }
-
-        public override int InputChannels => 1;
-
-        public override int FeatureDim => 8;
-
-        public override Tensor forward(Tensor input) => (input.sum(new long[] { 1, 2, 3 }, keepdim: false).unsqueeze(1) * 0 + _bias).contiguous();
-    }
 }

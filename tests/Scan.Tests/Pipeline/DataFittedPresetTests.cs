@@ -63,12 +63,28 @@ public sealed class DataFittedPresetTests
     [Fact]
     public async Task A_tiny_budget_turns_self_labelling_off_and_says_so()
     {
-        var data = new SyntheticImages(perClass: 30, classes: 4);
+        // Enough images for self-labelling to be planned at all; the budget alone leaves it no time.
+        var data = new SyntheticImages(perClass: PresetFitter.SelfLabelingMinImages / 4, classes: 4);
         var fitted = await ScanPresets.ForAsync(data, 4, TimeSpan.FromSeconds(0.5));
         fitted.Options.SelfLabelingEnabled.Should().BeFalse();
         fitted.Plan.SelfLabelingSteps.Should().Be(0);
-        fitted.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off")).And.Contain(d => d.StartsWith("Warning"));
+        fitted.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off: the budget leaves")).And.Contain(d => d.StartsWith("Warning"));
         ShouldBeValid(fitted.Options);
+    }
+
+    [Fact]
+    public async Task Small_data_mines_with_pixels_trains_heads_on_clean_features_and_skips_self_labelling()
+    {
+        var data = new SyntheticImages(perClass: 30, classes: 4);
+        var fitted = await ScanPresets.ForAsync(data, 4, TimeSpan.FromSeconds(240));
+        var o = fitted.Options;
+
+        o.Mining.PixelWeight.Should().BePositive("a short SimCLR run on few images finds less pure neighbours than the pixels");
+        o.Clustering.FeatureCacheViews.Should().Be(Scan.Core.Clustering.CachedViews.Unaugmented);
+        o.Clustering.FeatureCachePasses.Should().Be(1, "every pass of an un-augmented cache is the same");
+        o.SelfLabelingEnabled.Should().BeFalse("the budget is ample, but 120 images are too few for self-labelling");
+        fitted.Plan.SelfLabelingSteps.Should().Be(0);
+        fitted.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off: 120 images are fewer than"));
     }
 
     [Fact]

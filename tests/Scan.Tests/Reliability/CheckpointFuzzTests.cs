@@ -46,9 +46,9 @@ public sealed class CheckpointFuzzTests(ITestOutputHelper output) : IDisposable
         }
 
         var fuzzer = new LoaderFuzzer("TrainingCheckpoint.TryLoad", output, typeof(InvalidDataException));
-        fuzzer.Run(1000, new Mutator(801), seed, path, Load, ScanFileLayout.Fields(Kind), everyChangeDetected: true);
-        fuzzer.Run(1000, new Mutator(802), ScanFileLayout.Payload(seed), path, Load, encode: p => ScanFileLayout.Wrap(Kind, 1, p));
-        fuzzer.Finish();
+        fuzzer.Run(ReliabilityCaseCounts.CheckpointContainerMutants, new Mutator(801), seed, path, Load, ScanFileLayout.Fields(Kind), everyChangeDetected: true);
+        fuzzer.Run(ReliabilityCaseCounts.CheckpointPayloadMutants, new Mutator(802), ScanFileLayout.Payload(seed), path, Load, encode: p => ScanFileLayout.Wrap(Kind, 1, p));
+        fuzzer.Finish(ReliabilityCaseCounts.CheckpointContainerMutants + ReliabilityCaseCounts.CheckpointPayloadMutants);
     }
 
     [Theory]

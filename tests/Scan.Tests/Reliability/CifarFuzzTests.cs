@@ -17,9 +17,9 @@ public sealed class CifarFuzzTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Theory]
-    [InlineData(CifarVariant.Cifar10, 1000, 201)]
-    [InlineData(CifarVariant.Cifar100Coarse, 500, 202)]
-    [InlineData(CifarVariant.Cifar100Fine, 500, 203)]
+    [InlineData(CifarVariant.Cifar10, ReliabilityCaseCounts.Cifar10Mutants, 201)]
+    [InlineData(CifarVariant.Cifar100Coarse, ReliabilityCaseCounts.Cifar100CoarseMutants, 202)]
+    [InlineData(CifarVariant.Cifar100Fine, ReliabilityCaseCounts.Cifar100FineMutants, 203)]
     public void Damaged_files_are_rejected_or_read_in_bounds(CifarVariant variant, int cases, int seed)
     {
         int labelBytes = variant == CifarVariant.Cifar10 ? 1 : 2, record = labelBytes + ImageBytes;
@@ -38,6 +38,6 @@ public sealed class CifarFuzzTests(ITestOutputHelper output) : IDisposable
             using var bytes = dataset.GetBytes(Enumerable.Range(0, dataset.Count).ToArray());
             dataset.Labels!.Should().OnlyContain(l => l >= 0 && l < dataset.ClassNames!.Count);
         }, labelFields);
-        fuzzer.Finish();
+        fuzzer.Finish(cases);
     }
 }

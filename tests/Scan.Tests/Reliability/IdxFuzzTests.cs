@@ -42,7 +42,7 @@ public sealed class IdxFuzzTests(ITestOutputHelper output) : IDisposable
         fuzzer.Run(1200, new Mutator(101), Images, images, Load, ImageFields);
         fuzzer.Run(400, new Mutator(102), Gzip(Images), images, Load, GzipFields);
         fuzzer.Run(400, new Mutator(103), Images, images, Load, ImageFields, encode: Gzip);
-        fuzzer.Finish();
+        fuzzer.Finish(ReliabilityCaseCounts.IdxImageMutants);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class IdxFuzzTests(ITestOutputHelper output) : IDisposable
         fuzzer.Run(500, new Mutator(111), Labels, labels, Load, LabelFields);
         fuzzer.Run(250, new Mutator(112), Gzip(Labels), labels, Load, GzipFields);
         fuzzer.Run(250, new Mutator(113), Labels, labels, Load, LabelFields, encode: Gzip);
-        fuzzer.Finish();
+        fuzzer.Finish(ReliabilityCaseCounts.IdxLabelMutants);
     }
 
     [Theory]

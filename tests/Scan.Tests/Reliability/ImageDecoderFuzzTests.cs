@@ -39,15 +39,15 @@ public sealed class ImageDecoderFuzzTests(ITestOutputHelper output) : IDisposabl
 
         if (format == "png")
         {
-            fuzzer.Run(250, new Mutator(seed), content, path, Load, fields);
-            fuzzer.Run(250, new Mutator(seed + 100), content, path, Load, fields, encode: PngChunks.WithValidCrcs);
+            fuzzer.Run(ReliabilityCaseCounts.ImageMutantsPerFormat / 2, new Mutator(seed), content, path, Load, fields);
+            fuzzer.Run(ReliabilityCaseCounts.ImageMutantsPerFormat / 2, new Mutator(seed + 100), content, path, Load, fields, encode: PngChunks.WithValidCrcs);
         }
         else
         {
-            fuzzer.Run(500, new Mutator(seed), content, path, Load, fields);
+            fuzzer.Run(ReliabilityCaseCounts.ImageMutantsPerFormat, new Mutator(seed), content, path, Load, fields);
         }
 
-        fuzzer.Finish();
+        fuzzer.Finish(ReliabilityCaseCounts.ImageMutantsPerFormat);
     }
 
     [Theory]

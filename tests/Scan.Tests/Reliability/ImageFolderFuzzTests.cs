@@ -35,7 +35,7 @@ public sealed class ImageFolderFuzzTests(ITestOutputHelper output) : IDisposable
         string root = Path.Combine(_folder.Path, "root");
         var fuzzer = new LoaderFuzzer($"ImageFolderDataset.Load, SkipUndecodable = {skipUndecodable}", output, typeof(InvalidDataException));
         var mutator = new Mutator(seed);
-        for (int i = 0; i < 300; i++)
+        for (int i = 0; i < ReliabilityCaseCounts.ImageFolderMutants; i++)
         {
             var (path, format) = files[i % files.Count];
             var (content, fields) = seeds[format];
@@ -50,6 +50,6 @@ public sealed class ImageFolderFuzzTests(ITestOutputHelper output) : IDisposable
             File.WriteAllBytes(path, content);
         }
 
-        fuzzer.Finish();
+        fuzzer.Finish(ReliabilityCaseCounts.ImageFolderMutants);
     }
 }

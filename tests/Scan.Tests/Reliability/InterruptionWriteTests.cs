@@ -12,7 +12,7 @@ namespace Scan.Tests.Reliability;
 /// </summary>
 public sealed class InterruptionWriteTests(ITestOutputHelper output)
 {
-    private const int Kills = 30;
+    private const int Kills = ReliabilityCaseCounts.WriteKills;
 
     [Fact]
     public async Task Files_killed_mid_write_hold_the_previous_or_the_new_complete_version_and_temp_files_do_not_pile_up()

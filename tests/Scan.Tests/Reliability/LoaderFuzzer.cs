@@ -98,7 +98,7 @@ internal sealed class LoaderFuzzer
         {
             // The loader still holds the file; nothing after this case would be trustworthy.
             _faults.Add($"case {Cases} ({mutant.Description}): did not finish within {CaseTimeout.TotalSeconds:F0} s (hang)");
-            Finish();
+            Finish(Cases);
             return;
         }
 
@@ -128,8 +128,10 @@ internal sealed class LoaderFuzzer
             _faults.Add($"case {Cases} ({mutant.Description}): {type} does not name '{path}': {error.Message}");
     }
 
-    /// <summary>Writes the counts to the test output and fails the test if any case faulted.</summary>
-    public void Finish()
+    /// <summary>Writes the counts to the test output and fails the test if any case faulted or if it ran another
+    /// number of cases than <paramref name="expectedCases"/>, the count RELIABILITY.md quotes
+    /// (<see cref="ReliabilityCaseCounts"/>, checked against the table by <see cref="ReliabilityTableTests"/>).</summary>
+    public void Finish(int expectedCases)
     {
         _thread.Dispose();
         string outcomes = string.Join(", ", _outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}"));
@@ -139,6 +141,7 @@ internal sealed class LoaderFuzzer
             $"Mutations: {kinds}. Slowest case {_slowest.TotalMilliseconds:F0} ms, most managed memory in one case {_mostAllocated:N0} bytes.");
         foreach (string fault in _faults.Take(20))
             _output.WriteLine("  FAULT " + fault);
+        Cases.Should().Be(expectedCases, $"{_loader}: RELIABILITY.md quotes {expectedCases} cases (ReliabilityCaseCounts)");
         _faults.Should().BeEmpty($"{_loader} must reject damaged input only with {string.Join(" or ", _documented.Select(t => t.Name))} naming the file");
     }
 

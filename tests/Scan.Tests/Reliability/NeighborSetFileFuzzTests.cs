@@ -33,9 +33,9 @@ public sealed class NeighborSetFileFuzzTests(ITestOutputHelper output) : IDispos
         }
 
         var fuzzer = new LoaderFuzzer("NeighborSetFile.Load", output, typeof(InvalidDataException));
-        fuzzer.Run(1200, new Mutator(701), seed, path, Load, Fields, everyChangeDetected: true);
-        fuzzer.Run(800, new Mutator(702), seed, path, Load, Fields, encode: WithValidChecksum);
-        fuzzer.Finish();
+        fuzzer.Run(ReliabilityCaseCounts.NeighborFileMutants, new Mutator(701), seed, path, Load, Fields, everyChangeDetected: true);
+        fuzzer.Run(ReliabilityCaseCounts.NeighborFileValidChecksumMutants, new Mutator(702), seed, path, Load, Fields, encode: WithValidChecksum);
+        fuzzer.Finish(ReliabilityCaseCounts.NeighborFileMutants + ReliabilityCaseCounts.NeighborFileValidChecksumMutants);
     }
 
     /// <summary>The documented layout ends with the SHA-256 of everything before it.</summary>

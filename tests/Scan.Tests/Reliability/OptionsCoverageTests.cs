@@ -100,6 +100,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Pretext.ProjectionDim"] = Int(2, 4096),
         ["Pretext.Precision"] = Enum<Scan.Core.Training.TrainingPrecision>(),
         ["Mining.NumNeighbors"] = Int(1, 10_000),
+        ["Mining.PixelWeight"] = Double(0, 4),
         ["Mining.BatchSize"] = Int(1, 1 << 20),
         ["Clustering.Clusters"] = Int(2, 100_000),
         ["Clustering.Heads"] = Int(1, 100),
@@ -178,7 +179,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
             result.Failed.Should().BeTrue($"{c.Path} = {Show(c.Value)} is out of range");
             result.Failures.Should().Contain(f => f.Contains(c.Property.Name, StringComparison.Ordinal) && NamesValue(f, c.Value),
                 $"a failure must name {c.Path} and {Show(c.Value)}; got: {string.Join(" | ", result.Failures)}");
-        }, iter: 2000, threads: 1, writeLine: output.WriteLine);
+        }, iter: ReliabilityCaseCounts.SingleOutOfRangeOptionCases, threads: 1, writeLine: output.WriteLine);
         output.WriteLine($"2000 single out-of-range values over {leaves.Count} options");
     }
 
@@ -199,7 +200,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
             var result = validator.Validate(null, options);
             result.Succeeded.Should().BeTrue(string.Join(" | ", result.Failures ?? []) + " for " +
                 string.Join(", ", leaves.Select((l, i) => $"{l.Path}={Show(values[i])}")));
-        }, iter: 1000, threads: 1, writeLine: output.WriteLine);
+        }, iter: ReliabilityCaseCounts.AllInRangeOptionCases, threads: 1, writeLine: output.WriteLine);
         output.WriteLine($"1000 in-range options, {leaves.Count} values drawn in each");
     }
 

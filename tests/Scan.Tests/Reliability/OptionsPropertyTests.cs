@@ -70,7 +70,7 @@ public sealed class OptionsPropertyTests(ITestOutputHelper output)
             result.Failed.Should().BeTrue($"{invalid} is out of range");
             result.Failures.Should().Contain(f => NamesPropertyAndValue(f, invalid),
                 $"a failure must name {invalid.Property} and {Format(invalid.Value)}; got: {string.Join(" | ", result.Failures)}");
-        }, iter: 3000, threads: 1, writeLine: output.WriteLine);
+        }, iter: ReliabilityCaseCounts.InvalidOptionCases, threads: 1, writeLine: output.WriteLine);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class OptionsPropertyTests(ITestOutputHelper output)
 
             var result = validator.Validate(null, options);
             result.Succeeded.Should().BeTrue(string.Join(" | ", result.Failures ?? []));
-        }, iter: 2000, threads: 1, writeLine: output.WriteLine);
+        }, iter: ReliabilityCaseCounts.ValidOptionCases, threads: 1, writeLine: output.WriteLine);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class OptionsPropertyTests(ITestOutputHelper output)
             var act = () => provider.GetRequiredService<IOptions<ScanOptions>>().Value;
             var error = act.Should().Throw<OptionsValidationException>().Which;
             error.Failures.Should().Contain(f => NamesPropertyAndValue(f, invalid), $"a failure must name {invalid}");
-        }, iter: 200, threads: 1, writeLine: output.WriteLine);
+        }, iter: ReliabilityCaseCounts.BoundOptionCases, threads: 1, writeLine: output.WriteLine);
     }
 
     private static bool NamesPropertyAndValue(string failure, Invalid invalid) =>

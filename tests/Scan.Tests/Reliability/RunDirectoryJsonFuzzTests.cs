@@ -36,9 +36,9 @@ public sealed class RunDirectoryJsonFuzzTests(ITestOutputHelper output) : IDispo
         runs.ReadReport(ScanStage.Clustering).Should().BeEquivalentTo(report, o => o.RespectingRuntimeTypes().ComparingByMembers<StageReport>().ComparingByMembers<ClusteringStageReport>());
 
         var fuzzer = new LoaderFuzzer("RunDirectory.ReadReport (report.json)", output, typeof(InvalidDataException));
-        fuzzer.Run(1000, new Mutator(1001), File.ReadAllBytes(path), path,
+        fuzzer.Run(ReliabilityCaseCounts.RunReportMutants, new Mutator(1001), File.ReadAllBytes(path), path,
             () => JsonSerializer.Serialize(runs.ReadReport(ScanStage.Clustering), ScanJson.Options).Should().Be(expected));
-        fuzzer.Finish();
+        fuzzer.Finish(ReliabilityCaseCounts.RunReportMutants);
     }
 
     [Fact]
@@ -50,8 +50,8 @@ public sealed class RunDirectoryJsonFuzzTests(ITestOutputHelper output) : IDispo
         string path = Path.Combine(_folder.Path, "options.json");
 
         var fuzzer = new LoaderFuzzer("RunDirectory.ClaimFor (options.json)", output, typeof(InvalidDataException));
-        fuzzer.Run(1000, new Mutator(1002), File.ReadAllBytes(path), path, () => runs.ClaimFor(options));
-        fuzzer.Finish();
+        fuzzer.Run(ReliabilityCaseCounts.RunOptionsMutants, new Mutator(1002), File.ReadAllBytes(path), path, () => runs.ClaimFor(options));
+        fuzzer.Finish(ReliabilityCaseCounts.RunOptionsMutants);
     }
 
     [Fact]

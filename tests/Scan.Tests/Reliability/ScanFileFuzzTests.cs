@@ -26,8 +26,8 @@ public sealed class ScanFileFuzzTests(ITestOutputHelper output) : IDisposable
         seed.Should().Equal(ScanFileLayout.Wrap(Kind, 3, payload), "the documented layout is what the writer writes");
 
         var fuzzer = new LoaderFuzzer("ScanFile.Read", output, typeof(InvalidDataException));
-        fuzzer.Run(2000, new Mutator(601), seed, path, () => ScanFile.Read(path, Kind, 3).Should().Equal(payload),
+        fuzzer.Run(ReliabilityCaseCounts.ScanFileMutants, new Mutator(601), seed, path, () => ScanFile.Read(path, Kind, 3).Should().Equal(payload),
             ScanFileLayout.Fields(Kind), everyChangeDetected: true);
-        fuzzer.Finish();
+        fuzzer.Finish(ReliabilityCaseCounts.ScanFileMutants);
     }
 }

@@ -34,9 +34,9 @@ public sealed class ScanModelFuzzTests(ITestOutputHelper output) : IDisposable
         }
 
         var fuzzer = new LoaderFuzzer("ScanModel.Load", output, typeof(InvalidDataException));
-        fuzzer.Run(1000, new Mutator(901), seed, path, Load, ScanFileLayout.Fields(Kind), everyChangeDetected: true);
-        fuzzer.Run(1000, new Mutator(902), payload[..head], path, Load, encode: h => ScanFileLayout.Wrap(Kind, 1, [.. h, .. payload[head..]]));
-        fuzzer.Finish();
+        fuzzer.Run(ReliabilityCaseCounts.ModelContainerMutants, new Mutator(901), seed, path, Load, ScanFileLayout.Fields(Kind), everyChangeDetected: true);
+        fuzzer.Run(ReliabilityCaseCounts.ModelPayloadMutants, new Mutator(902), payload[..head], path, Load, encode: h => ScanFileLayout.Wrap(Kind, 1, [.. h, .. payload[head..]]));
+        fuzzer.Finish(ReliabilityCaseCounts.ModelContainerMutants + ReliabilityCaseCounts.ModelPayloadMutants);
     }
 
     [Theory]

@@ -32,12 +32,12 @@ public sealed class Stl10FuzzTests(ITestOutputHelper output) : IDisposable
 
         var imageFuzzer = new LoaderFuzzer("Stl10Dataset.OpenFiles, images file", output, typeof(InvalidDataException));
         File.WriteAllBytes(labels, Labels);
-        imageFuzzer.Run(800, new Mutator(301), Images, images, Load);
-        imageFuzzer.Finish();
+        imageFuzzer.Run(ReliabilityCaseCounts.Stl10ImageMutants, new Mutator(301), Images, images, Load);
+        imageFuzzer.Finish(ReliabilityCaseCounts.Stl10ImageMutants);
 
         var labelFuzzer = new LoaderFuzzer("Stl10Dataset.OpenFiles, labels file", output, typeof(InvalidDataException));
         File.WriteAllBytes(images, Images);
-        labelFuzzer.Run(1200, new Mutator(302), Labels, labels, Load, LabelFields);
-        labelFuzzer.Finish();
+        labelFuzzer.Run(ReliabilityCaseCounts.Stl10LabelMutants, new Mutator(302), Labels, labels, Load, LabelFields);
+        labelFuzzer.Finish(ReliabilityCaseCounts.Stl10LabelMutants);
     }
 }

@@ -159,6 +159,7 @@ internal static class DecodedImageCache
         IProgress<ImageFolderProgress>? progress, Action<ReadOnlySpan<byte>> sink)
     {
         var failures = new InvalidDataException?[files.Length];
+        var unreadable = new IOException?[files.Length];
         // At least one image per core, so that large images are still decoded in parallel.
         int chunk = Math.Clamp(Math.Max(ChunkBytes / imageBytes, Environment.ProcessorCount), 1, Math.Max(1, files.Length));
         var buffer = new byte[(long)chunk * imageBytes];
@@ -183,6 +184,11 @@ internal static class DecodedImageCache
                     {
                         failures[i] = e;
                     }
+                    catch (IOException e)
+                    {
+                        // No read permission, deleted meanwhile, a read error: reported below, however many threads meet one.
+                        unreadable[i] = e;
+                    }
                     int done = Interlocked.Increment(ref decoded);
                     if (progress is not null && (done % reportEvery == 0 || done == files.Length))
                         progress.Report(new ImageFolderProgress(done, files.Length));
@@ -200,7 +206,7 @@ internal static class DecodedImageCache
             int run = 0;   // first image of the current run of decodable ones
             for (int j = 0; j <= count; j++)
             {
-                if (j < count && failures[start + j] is null)
+                if (j < count && failures[start + j] is null && unreadable[start + j] is null)
                 {
                     var image = buffer.AsSpan(j * imageBytes, imageBytes);
                     if (allGray && (!image[..plane].SequenceEqual(image.Slice(plane, plane)) || !image[..plane].SequenceEqual(image[(2 * plane)..])))
@@ -211,6 +217,11 @@ internal static class DecodedImageCache
                     sink(buffer.AsSpan(run * imageBytes, (j - run) * imageBytes));
                 run = j + 1;
             }
+        }
+        if (unreadable.FirstOrDefault(e => e is not null) is { } io)
+        {
+            int count = unreadable.Count(e => e is not null);
+            throw new SourceFailure(count == 1 ? io : new IOException($"{io.Message} {count - 1} more file(s) cannot be read either.", io));
         }
         return (failures, allGray);
     }

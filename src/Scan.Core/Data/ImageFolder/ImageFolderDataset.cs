@@ -12,11 +12,20 @@ namespace Scan.Core.Data;
 /// are sub-folders whose name starts with a dot (e.g. .ipynb_checkpoints). Class sub-folders are searched
 /// recursively; files are taken in ordinal order of their paths, so the dataset order is reproducible.
 /// <para>
-/// Symbolic links: links to files are followed (a folder of links into a photo library works), except a link whose
-/// target lies inside <c>root</c>, since that image is already taken from where it lives and would otherwise be
-/// counted twice; broken links are ignored. Links to folders are never followed, neither as class folders nor
-/// inside them: that rules out endless recursion on a link loop and duplicates through a link to a sibling folder,
-/// without tracking visited folders.
+/// Symbolic links: links to files are followed (a folder of links into a photo library works), but every image file
+/// is taken once: files are compared by their real path (every link along the way resolved), a file that lives in
+/// the folder is taken from where it lives, and of several links to one file outside only the first in path order
+/// counts; broken links and links to anything but a regular file are ignored. Links to folders are never followed,
+/// neither as class folders nor inside them: that rules out endless recursion on a link loop and duplicates through
+/// a link to a sibling folder, without tracking visited folders. <c>root</c> itself may be a link. Hard links are
+/// separate files to the file system and count separately.
+/// </para>
+/// <para>
+/// Entries with an image extension that are not readable regular files fail the load naming the file: a FIFO,
+/// socket, device or empty file with an <see cref="InvalidDataException"/> (left out with
+/// <see cref="ImageFolderOptions.SkipUndecodable"/>; such files are never opened, so a FIFO cannot block the load),
+/// a file without read permission with an <see cref="IOException"/> (never skipped: the folder is not what it
+/// seems to its owner).
 /// </para>
 /// </remarks>
 /// <example>
@@ -55,6 +64,8 @@ public sealed class ImageFolderDataset : ByteImageDataset
     /// <exception cref="InvalidDataException">The folder (or a class sub-folder) holds no images, holds images both
     /// beside and inside class sub-folders, or a file cannot be decoded (unless skipped) or none can; the message names
     /// the folder or file.</exception>
+    /// <exception cref="IOException">An image file cannot be read (no read permission, deleted meanwhile); the message
+    /// names it.</exception>
     public static ImageFolderDataset Load(string root, ImageFolderOptions options) => Load(root, options, progress: null);
 
     /// <summary>Decodes every image under <paramref name="root"/>, reporting how many are done.</summary>
@@ -64,6 +75,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
     /// <exception cref="ArgumentOutOfRangeException">A size or the parallelism in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
+    /// <exception cref="IOException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
     public static ImageFolderDataset Load(string root, ImageFolderOptions options, IProgress<ImageFolderProgress>? progress)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
@@ -104,6 +116,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSide"/> is below 8.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder holds no images, or none of the surveyed headers can be read.</exception>
+    /// <exception cref="IOException">A surveyed image file cannot be read (no read permission); the message names it.</exception>
     public static (ImageFolderOptions Options, int MedianSide) SuggestOptions(string root, int maxSide = 32)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
@@ -148,12 +161,13 @@ public sealed class ImageFolderDataset : ByteImageDataset
             if (topLevel.Length == 0)
                 throw new InvalidDataException(
                     $"Image folder '{root}' holds no image files ({ExtensionList}) and no class sub-folders.");
-            return (topLevel, null, null);
+            var unique = Unique(root, topLevel);
+            return (unique.Select(i => topLevel[i]).ToArray(), null, null);
         }
 
         if (topLevel.Length > 0)
             throw new InvalidDataException(
-                $"Image folder '{root}' holds class sub-folders and also {topLevel.Length} image file(s) beside them, e.g. '{topLevel[0]}'; expected either one sub-folder per class or image files only.");
+                $"Image folder '{root}' holds class sub-folders and also {topLevel.Length} image file(s) beside them, e.g. '{topLevel[0]}' beside the sub-folder '{classFolders[0]}'; expected either one sub-folder per class or image files only.");
 
         var files = new List<string>();
         var labels = new List<int>();
@@ -167,12 +181,81 @@ public sealed class ImageFolderDataset : ByteImageDataset
             labels.AddRange(Enumerable.Repeat(c, images.Length));
         }
 
-        return (files.ToArray(), labels.ToArray(), classFolders.Select(f => Path.GetFileName(f)).ToArray());
+        var keep = Unique(root, files);
+        return (keep.Select(i => files[i]).ToArray(), keep.Select(i => labels[i]).ToArray(), classFolders.Select(f => Path.GetFileName(f)).ToArray());
+    }
+
+    /// <summary>
+    /// The indices of <paramref name="files"/> to keep, in order: each real file once, taken from where it lives
+    /// when it lives in the folder, else from the first link to it.
+    /// </summary>
+    private static List<int> Unique(string root, IReadOnlyList<string> files)
+    {
+        var keep = new List<int>(files.Count);
+        string realRoot = RealPath(root) ?? Path.GetFullPath(root);
+        string fullRoot = Path.GetFullPath(root);
+        var comparer = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        // Files reached without following a link live at the real root plus their relative path (folder links are
+        // never entered), so only links cost a resolution.
+        var lives = new HashSet<string>(comparer);
+        var links = new List<(int Index, string? Real)>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (IsLink(files[i]))
+            {
+                links.Add((i, RealPath(files[i])));
+                continue;
+            }
+            lives.Add(Path.Combine(realRoot, Path.GetRelativePath(fullRoot, Path.GetFullPath(files[i]))));
+        }
+        if (links.Count == 0)
+        {
+            keep.AddRange(Enumerable.Range(0, files.Count));
+            return keep;
+        }
+        var dropped = new HashSet<int>();
+        var seen = new HashSet<string>(comparer);
+        foreach (var (index, real) in links)
+            if (real is null || lives.Contains(real) || !seen.Add(real))
+                dropped.Add(index);
+        for (int i = 0; i < files.Count; i++)
+            if (!dropped.Contains(i))
+                keep.Add(i);
+        return keep;
+    }
+
+    /// <summary>
+    /// The path with every symbolic link along it resolved (as POSIX realpath), or null for a broken link or a loop
+    /// (more than 40 links on the way, as Linux's limit).
+    /// </summary>
+    internal static string? RealPath(string path)
+    {
+        int hops = 0;
+        return Resolve(Path.GetFullPath(path));
+
+        string? Resolve(string full)
+        {
+            string current = Path.GetPathRoot(full)!;
+            foreach (string part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+            {
+                string next = Path.Combine(current, part);
+                string? target = new FileInfo(next).LinkTarget;
+                if (target is not null)
+                {
+                    if (++hops > 40)
+                        return null;
+                    if (Resolve(Path.GetFullPath(target, current)) is not { } resolved)
+                        return null;
+                    next = resolved;
+                }
+                current = next;
+            }
+            return current;
+        }
     }
 
     private static string[] ImagesIn(string root, string folder, SearchOption search)
     {
-        string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         var found = new List<string>();
         var pending = new Stack<string>();
         pending.Push(folder);
@@ -180,7 +263,7 @@ public sealed class ImageFolderDataset : ByteImageDataset
         {
             string current = pending.Pop();
             foreach (var file in Directory.EnumerateFiles(current))
-                if (ImageDecoder.SupportedExtensions.Contains(Path.GetExtension(file)) && IsWanted(file, fullRoot))
+                if (ImageDecoder.SupportedExtensions.Contains(Path.GetExtension(file)) && IsWanted(file))
                     found.Add(file);
             if (search == SearchOption.TopDirectoryOnly)
                 continue;
@@ -195,18 +278,21 @@ public sealed class ImageFolderDataset : ByteImageDataset
 
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
-    /// <summary>A regular file, or a link to an existing file outside the root (see the remarks on links).</summary>
-    private static bool IsWanted(string file, string fullRoot)
+    /// <summary>Not a link, or a link to an existing file (duplicates are left out by <see cref="Unique"/>).</summary>
+    private static bool IsWanted(string file)
     {
         var info = new FileInfo(file);
         if (info.LinkTarget is null)
             return true;
-        var target = info.ResolveLinkTarget(returnFinalTarget: true);
-        if (target is null || !target.Exists || target is not FileInfo)
-            return false;
-        string full = Path.GetFullPath(target.FullName);
-        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        return !full.StartsWith(fullRoot + Path.DirectorySeparatorChar, comparison);
+        try
+        {
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            return target is FileInfo { Exists: true } && !Directory.Exists(target.FullName);
+        }
+        catch (IOException)
+        {
+            return false; // a link loop
+        }
     }
 
     private static string ExtensionList => string.Join(", ", ImageDecoder.SupportedExtensions.Order(StringComparer.Ordinal));

@@ -23,7 +23,10 @@ public sealed record ImageFolderOptions
     /// <summary>
     /// When true, files with an image extension that cannot be decoded are left out and listed in
     /// <see cref="ImageFolderDataset.Skipped"/>; when false (the default), the first one raises an
-    /// <see cref="InvalidDataException"/>.
+    /// <see cref="InvalidDataException"/>. Entries that are not non-empty regular files (0 bytes, a FIFO, socket or
+    /// device; never opened) count as undecodable; a file without read permission is not skipped but fails the load
+    /// with an <see cref="IOException"/> naming it. Links are described on <see cref="ImageFolderDataset"/>: links to
+    /// folders are not followed, links to files are, each real file counting once.
     /// </summary>
     public bool SkipUndecodable { get; init; }
 

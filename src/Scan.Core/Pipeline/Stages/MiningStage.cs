@@ -66,12 +66,31 @@ internal static class MiningStage
             new FeatureExtractorOptions { BatchSize = o.Mining.BatchSize, Preprocessing = run.Eval, Seed = (ulong)o.Seed, Device = run.Device },
             report, run.Cancellation);
         var miner = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = o.Mining.NumNeighbors, Device = run.Device });
-        var neighbors = miner.Mine(features, null, run.Cancellation);
+        var pretextNeighbors = miner.Mine(features, null, run.Cancellation);
         var views = AugmentationRecipes.SimClr(run.Normalization, o.Augmentation.SimClrViews);
-        var agreement = StageHealth.NeighborAgreement(run.Dataset, features, neighbors, encoder.call, views, run.Device, (ulong)o.Seed, run.Cancellation);
+        var agreement = StageHealth.NeighborAgreement(run.Dataset, features, pretextNeighbors, encoder.call, views, run.Device, (ulong)o.Seed, run.Cancellation);
+        var neighbors = pretextNeighbors;
+        if (o.Mining.PixelWeight > 0)
+        {
+            using var mixed = WithPixels(run, features, o.Mining.PixelWeight);
+            neighbors = miner.Mine(mixed, null, run.Cancellation);
+        }
         using var unit = nn.functional.normalize(features.to(ScalarType.Float32).cpu(), dim: 1);
         var kMeans = KMeans.Fit(unit, new KMeansOptions { Clusters = o.Clustering.Clusters, Inits = 3, Seed = o.Seed });
         return (neighbors, new[] { agreement }, kMeans.Assignments);
+    }
+
+    /// <summary>[f / |f|, sqrt(w) p / |p|]: its dot products are cos(features) + w cos(pixels), p being each image's
+    /// preprocessed pixels minus the dataset's mean image.</summary>
+    private static Tensor WithPixels(StageContext run, Tensor features, double weight)
+    {
+        using var scope = NewDisposeScope();
+        using var pixels = FeatureExtractor.Embed(run.Dataset, x => x.flatten(1),
+            new FeatureExtractorOptions { BatchSize = run.Options.Mining.BatchSize, Preprocessing = run.Eval, Device = run.Device },
+            null, run.Cancellation);
+        var centred = nn.functional.normalize(pixels - pixels.mean([0], keepdim: true), dim: 1) * Math.Sqrt(weight);
+        var unit = nn.functional.normalize(features.to(ScalarType.Float32).cpu(), dim: 1);
+        return cat([unit, centred], 1).MoveToOuterDisposeScope();
     }
 
     private static MiningStageReport Report(NeighborSet neighbors, IImageDataset dataset, double seconds)
