@@ -5,6 +5,7 @@ using Scan.Benchmarks;
 // Usage:
 //   dotnet run -c Release --project bench/Scan.Benchmarks -- <comparison-name> [args]   side-by-side vs a reference
 //   dotnet run -c Release --project bench/Scan.Benchmarks -- soak [args]                 50-epoch memory soak
+//   dotnet run -c Release --project bench/Scan.Benchmarks -- image-folder-cache [args]   200,000 tiny images: RSS, first/second load
 //   dotnet run -c Release --project bench/Scan.Benchmarks -- --filter '*Loss*'          BenchmarkDotNet micro-benchmarks
 var comparisons = Assembly.GetExecutingAssembly().GetTypes()
     .Where(t => typeof(IComparison).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })

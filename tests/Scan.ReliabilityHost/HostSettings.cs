@@ -10,6 +10,7 @@ namespace Scan.ReliabilityHost;
 /// decoding threads and prints <c>decoded {count} {base64 of the pixels}</c> and <c>vmhwm {peak RSS in kB}</c>, or the
 /// exception as <c>error {type} {message}</c> (exit code 1); <c>blocks</c>
 /// computes every building block on fixed inputs (<see cref="ThreadBlocks"/>) and writes the results to <c>--out</c>.
+/// <c>image-folder</c> loads an image folder and reads every image (<see cref="ImageFolderLoad"/>).
 /// </summary>
 /// <example>
 /// <code>
@@ -17,11 +18,12 @@ namespace Scan.ReliabilityHost;
 /// dotnet Scan.ReliabilityHost.dll write-loop --dir /tmp/writes --megabytes 4
 /// dotnet Scan.ReliabilityHost.dll decode --dir /tmp/huge --size 32 --threads 4
 /// dotnet Scan.ReliabilityHost.dll blocks --threads 1 --out /tmp/blocks-1.bin
+/// dotnet Scan.ReliabilityHost.dll image-folder --folder /tmp/images --cache-dir /tmp/cache --side 64
 /// </code>
 /// </example>
 public sealed record HostSettings
 {
-    /// <summary><c>pipeline</c>, <c>write-loop</c> or <c>blocks</c>.</summary>
+    /// <summary><c>pipeline</c>, <c>write-loop</c>, <c>decode</c>, <c>blocks</c> or <c>image-folder</c>.</summary>
     public string Mode { get; init; } = "pipeline";
 
     /// <summary>Run directory of the pipeline (resumed if it exists), or null to run in memory.</summary>
@@ -75,12 +77,24 @@ public sealed record HostSettings
     /// <summary>decode: the side of the square output.</summary>
     public int Size { get; init; } = 32;
 
+    /// <summary>image-folder: the folder of images.</summary>
+    public string? ImageFolder { get; init; }
+
+    /// <summary>image-folder: the cache folder (null: the user's cache folder).</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>image-folder: decode into memory, without the cache.</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>image-folder: the side every image is resized to.</summary>
+    public int Side { get; init; } = 32;
+
     /// <summary>Parses the command line.</summary>
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static HostSettings Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "decode" or "blocks"))
-            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|decode|blocks [options]; see HostSettings.");
+        if (args.Count == 0 || args[0] is not ("pipeline" or "write-loop" or "decode" or "blocks" or "image-folder"))
+            throw new ArgumentException("Usage: Scan.ReliabilityHost pipeline|write-loop|decode|blocks|image-folder [options]; see HostSettings.");
         var s = new HostSettings { Mode = args[0] };
         for (int i = 1; i < args.Count; i++)
         {
@@ -106,6 +120,10 @@ public sealed record HostSettings
                 "--idx" => s with { IdxDirectory = Value() },
                 "--megabytes" => s with { Megabytes = Int() },
                 "--writes" => s with { Writes = Int() },
+                "--folder" => s with { ImageFolder = Value() },
+                "--cache-dir" => s with { CacheDirectory = Value() },
+                "--no-cache" => s with { NoCache = true },
+                "--side" => s with { Side = Int() },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
         }
@@ -117,6 +135,16 @@ public sealed record HostSettings
     {
         var a = new List<string> { Mode };
         void Add(string name, object value) => a.AddRange(new[] { name, Convert.ToString(value, CultureInfo.InvariantCulture)! });
+        if (Mode == "image-folder")
+        {
+            Add("--folder", ImageFolder ?? throw new InvalidOperationException("image-folder needs ImageFolder."));
+            if (CacheDirectory is not null)
+                Add("--cache-dir", CacheDirectory);
+            if (NoCache)
+                a.Add("--no-cache");
+            Add("--side", Side);
+            return a;
+        }
         if (Mode == "write-loop")
         {
             Add("--dir", WriteDirectory ?? throw new InvalidOperationException("write-loop needs WriteDirectory."));

@@ -26,6 +26,11 @@ try
             settings.Megabytes, settings.Writes, Console.Out);
         return 0;
     }
+    if (settings.Mode == "image-folder")
+    {
+        ImageFolderLoad.Run(settings, Console.Out);
+        return 0;
+    }
     if (settings.Mode == "decode")
         return DecodeImages.Run(settings, Console.Out);
     if (settings.Mode == "blocks")

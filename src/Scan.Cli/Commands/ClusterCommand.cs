@@ -240,7 +240,9 @@ internal static class ClusterCommand
             var (options, medianSide) = ImageFolderDataset.SuggestOptions(folder);
             CliConsole.Line($"Input size {options.Height}x{options.Width}: the images' median shorter side is {medianSide} px" +
                             $"{(medianSide > options.Height ? ", capped" : "")}.");
-            return ImageFolderDataset.Load(folder, options, new DecodeProgress(progress));
+            var dataset = ImageFolderDataset.Load(folder, options, new DecodeProgress(progress));
+            CliConsole.Line(dataset.Cache.Message);
+            return dataset;
         }
         catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException)
         {

@@ -18,9 +18,12 @@ internal static class AtomicFile
     /// <summary>Writes the file through <paramref name="write"/> and renames it into place.</summary>
     /// <param name="path">The target file; its folder is created if missing.</param>
     /// <param name="write">Writes the content to the stream it is given.</param>
+    /// <param name="flushToDisk">Flush the bytes to the disk before the rename (the default). Without it a crash
+    /// of the machine (not of the process) soon after may leave the target with missing or zero bytes: only for
+    /// files whose readers verify a checksum and can rebuild them (the decoded-image cache).</param>
     /// <exception cref="IOException">The file cannot be written (disk full, file-size limit, a folder without write
     /// permission); the message names <paramref name="path"/>, whose previous content is left as it was.</exception>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write, bool flushToDisk = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -37,7 +40,7 @@ internal static class AtomicFile
                 var stream = new FileSizeLimitStream(file);
                 write(stream);
                 stream.Flush();
-                file.Flush(flushToDisk: true);
+                file.Flush(flushToDisk);
             }
             File.Move(temp, full, overwrite: true);
         }

@@ -24,6 +24,9 @@ internal static class ReliabilityCaseCounts
     /// <summary>Unwritable run directory cases in <see cref="RunDirectoryProcessTests"/>: read-only folder, unopenable run.lock.</summary>
     public const int UnwritableRunDirectoryCases = 2;
 
+    /// <summary>Kinds of damage done to a decoded-image cache in <see cref="Scan.Tests.Data.DecodedImageCacheTests"/>.</summary>
+    public const int CacheDamageCases = 8;
+
     /// <summary>100-megapixel PNGs (RGB, RGBA, gray, palette) decoded in one child by <see cref="HugeImageTests"/>.</summary>
     public const int HugePngImages = 4;
 

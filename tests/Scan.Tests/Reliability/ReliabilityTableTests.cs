@@ -35,6 +35,15 @@ public sealed class ReliabilityTableTests
     }
 
     [Fact]
+    public void The_image_folder_cache_row_quotes_the_cases_the_tests_run()
+    {
+        var row = Row("Folders larger than memory (decoded-image cache)");
+        row.Should().Contain($"| {ImageFolderCacheProcessTests.Images.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} images in 5 child loads");
+        row.Should().Contain($"{ReliabilityCaseCounts.CacheDamageCases} kinds of damage");
+        Scan.Tests.Data.DecodedImageCacheTests.Damage.Count.Should().Be(ReliabilityCaseCounts.CacheDamageCases);
+    }
+
+    [Fact]
     public void The_image_file_rows_quote_the_cases_the_tests_run()
     {
         HugeImageTests.PngFormats().Count.Should().Be(ReliabilityCaseCounts.PngRowReaderFormats);

@@ -1,12 +1,11 @@
-using System.Runtime.ExceptionServices;
-
 namespace Scan.Core.Data;
 
 /// <summary>
 /// A folder of image files (PNG, JPEG, WebP, BMP, GIF: first frame) decoded with SkiaSharp, resized to one size, as RGB
 /// or grayscale. With one sub-folder per class (as torchvision's ImageFolder) the sub-folder names, in ordinal order,
 /// are the class names and give the labels; with image files directly in the folder and no sub-folders, the dataset
-/// has no labels. Images are decoded once, in parallel, into a compact byte array (C·H·W bytes each).
+/// has no labels. Images are decoded once, in parallel, into a cache file (C·H·W bytes each) that batches are read
+/// from and that later loads of the same files reuse (<see cref="ImageFolderOptions.UseCache"/>).
 /// </summary>
 /// <remarks>
 /// Files are recognised by extension (<see cref="ImageDecoder.SupportedExtensions"/>); other files are ignored, as
@@ -38,12 +37,17 @@ namespace Scan.Core.Data;
 public sealed class ImageFolderDataset : ByteImageDataset
 {
     private ImageFolderDataset(PixelSource pixels, ImageFolderOptions options, int[]? labels, string[]? classNames,
-        string[] files, SkippedImage[] skipped)
+        string[] files, SkippedImage[] skipped, ImageFolderCacheReport cache)
         : base(pixels, options.ColorMode.Channels(), options.Height, options.Width, labels, classNames)
     {
         Files = Array.AsReadOnly(files);
         Skipped = Array.AsReadOnly(skipped);
+        Cache = cache;
     }
+
+    /// <summary>Whether the pixels came from the decoded-image cache, were decoded into it, or are in memory, and
+    /// why (see <see cref="ImageFolderOptions.UseCache"/>).</summary>
+    public ImageFolderCacheReport Cache { get; }
 
     /// <summary>The file each image was decoded from, in dataset order.</summary>
     public IReadOnlyList<string> Files { get; }
@@ -82,120 +86,19 @@ public sealed class ImageFolderDataset : ByteImageDataset
             throw new ArgumentOutOfRangeException(nameof(options), options.Width, "ImageFolderOptions.Width must be at least 1.");
         if (options.MaxDegreeOfParallelism is 0 or < -1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxDegreeOfParallelism, "ImageFolderOptions.MaxDegreeOfParallelism must be -1 or at least 1.");
-        int channels = options.ColorMode.Channels();
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Image folder '{root}' not found.");
 
         var (files, labels, classNames) = FindImages(root);
-        int imageBytes = checked(channels * options.Height * options.Width);
-        if ((long)files.Length * imageBytes > Array.MaxLength)
-            throw new InvalidDataException(
-                $"'{root}' holds {files.Length} images; at {options.Height}x{options.Width}x{channels} they need more than one array can hold. Choose a smaller size.");
-
-        var pixels = new byte[(long)files.Length * imageBytes];
-        var failures = new InvalidDataException?[files.Length];
-        var unreadable = new IOException?[files.Length];
-        int decoded = 0, reportEvery = Math.Max(1, files.Length / 100);
-        try
-        {
-            Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, i =>
-            {
-                try
-                {
-                    ImageDecoder.DecodePixels(files[i], options.Height, options.Width, options.ColorMode,
-                        pixels.AsSpan((int)((long)i * imageBytes), imageBytes));
-                }
-                catch (InvalidDataException e)
-                {
-                    failures[i] = e;
-                }
-                catch (IOException e)
-                {
-                    // No read permission, deleted meanwhile, a read error: reported below, however many threads meet one.
-                    unreadable[i] = e;
-                }
-                int done = Interlocked.Increment(ref decoded);
-                if (progress is not null && (done % reportEvery == 0 || done == files.Length))
-                    progress.Report(new ImageFolderProgress(done, files.Length));
-            });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
-        {
-            // An I/O failure (file deleted or unreadable meanwhile): surface it as itself, not wrapped.
-            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-
-        if (unreadable.FirstOrDefault(e => e is not null) is { } io)
-        {
-            int count = unreadable.Count(e => e is not null);
-            if (count == 1)
-                ExceptionDispatchInfo.Throw(io);
-            throw new IOException($"{io.Message} {count - 1} more file(s) cannot be read either.", io);
-        }
-
-        int failed = failures.Count(f => f is not null);
-        if (failed > 0 && !options.SkipUndecodable)
-        {
-            var first = failures.First(f => f is not null)!;
-            string more = failed > 1 ? $" {failed - 1} more file(s) cannot be decoded either." : "";
-            throw new InvalidDataException(
-                $"{first.Message}{more} Set ImageFolderOptions.SkipUndecodable to leave such files out.", first);
-        }
-
-        if (failed == files.Length)
-            throw new InvalidDataException(
-                $"None of the {files.Length} image files in '{root}' could be decoded; the first, '{files[0]}': {failures[0]!.Message}");
-
-        // Close the gaps left by skipped files, keeping the order.
-        var kept = new List<int>(files.Length - failed);
-        var skipped = new List<SkippedImage>(failed);
-        for (int i = 0; i < files.Length; i++)
-        {
-            if (failures[i] is { } failure)
-            {
-                skipped.Add(new SkippedImage(files[i], failure.Message));
-                continue;
-            }
-
-            if (kept.Count != i)
-                Array.Copy(pixels, (long)i * imageBytes, pixels, (long)kept.Count * imageBytes, imageBytes);
-            kept.Add(i);
-        }
-
-        if (failed > 0)
-            Array.Resize(ref pixels, kept.Count * imageBytes);
-        if (options.DetectGrayscale && options.ColorMode == ColorMode.Rgb && AllGray(pixels, kept.Count, imageBytes / 3))
-        {
-            // Every image has R = G = B: keep the red plane of each (equal to the luma Grayscale mode would compute).
-            int plane = imageBytes / 3;
-            var gray = new byte[(long)kept.Count * plane];
-            for (int i = 0; i < kept.Count; i++)
-                Array.Copy(pixels, (long)i * imageBytes, gray, (long)i * plane, plane);
-            pixels = gray;
-            imageBytes = plane;
-            options = options with { ColorMode = ColorMode.Grayscale };
-        }
+        var decoded = DecodedImageCache.Load(root, files, labels, classNames, options, progress);
         return new ImageFolderDataset(
-            new ArrayPixelSource(pixels, kept.Count, imageBytes),
-            options,
-            labels is null ? null : kept.Select(i => labels[i]).ToArray(),
+            decoded.Pixels,
+            options with { ColorMode = decoded.ColorMode },
+            labels is null ? null : decoded.Kept.Select(i => labels[i]).ToArray(),
             classNames,
-            kept.Select(i => files[i]).ToArray(),
-            skipped.ToArray());
-    }
-
-    /// <summary>True when, in every image of the planar RGB buffer, the three colour planes are equal.</summary>
-    private static bool AllGray(byte[] pixels, int count, int plane)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            var r = pixels.AsSpan((int)((long)i * 3 * plane), plane);
-            var g = pixels.AsSpan((int)((long)i * 3 * plane + plane), plane);
-            var b = pixels.AsSpan((int)((long)i * 3 * plane + 2 * plane), plane);
-            if (!r.SequenceEqual(g) || !r.SequenceEqual(b))
-                return false;
-        }
-        return true;
+            decoded.Kept.Select(i => files[i]).ToArray(),
+            decoded.Skipped,
+            decoded.Report);
     }
 
     /// <summary>The smallest side <see cref="SuggestOptions"/> picks: smaller images are upsampled to it.</summary>

@@ -32,4 +32,26 @@ public sealed record ImageFolderOptions
 
     /// <summary>Images decoded at once; -1 (the default) for one per processor.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>
+    /// When true (the default), the decoded images are written once to a cache file in <see cref="CacheDirectory"/>
+    /// and read from there, a batch at a time, so a folder larger than memory loads, and later loads of the same
+    /// files with the same settings decode nothing. When false, every load decodes every image into memory.
+    /// </summary>
+    /// <remarks>
+    /// The cache is replaced when a file is added, removed, renamed, or changes size or modification time, when
+    /// <see cref="Height"/>, <see cref="Width"/>, <see cref="ColorMode"/> or <see cref="ImageDecoder.MaxPixels"/>
+    /// change, and when it fails its checksums. The file format is in FORMATS.md. What happened is in
+    /// <see cref="ImageFolderDataset.Cache"/>.
+    /// </remarks>
+    public bool UseCache { get; init; } = true;
+
+    /// <summary>
+    /// The folder of the cache files, or null (the default) for the user's cache folder: <c>$XDG_CACHE_HOME/scan-net/image-folders</c>
+    /// (<c>~/.cache/scan-net/image-folders</c>) on Linux, <c>~/Library/Caches/scan-net/image-folders</c> on macOS,
+    /// <c>%LOCALAPPDATA%\scan-net\cache\image-folders</c> on Windows. Nothing is ever written into the image folder
+    /// itself, so a read-only or shared folder works. When the folder cannot be written the images are decoded into
+    /// memory, as with <see cref="UseCache"/> false, and <see cref="ImageFolderDataset.Cache"/> says why.
+    /// </summary>
+    public string? CacheDirectory { get; init; }
 }

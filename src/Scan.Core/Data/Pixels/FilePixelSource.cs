@@ -33,6 +33,11 @@ internal sealed class FilePixelSource : PixelSource
         new(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), Path.GetFullPath(path),
             firstImageOffset, recordStride, imageBytes, count);
 
+    /// <summary>Reads from <paramref name="file"/>, already open and checked by the caller, and owned from now on
+    /// (e.g. a cache file whose checksum was verified through this very handle).</summary>
+    public static FilePixelSource FromHandle(SafeFileHandle file, string path, long firstImageOffset, long recordStride, int imageBytes, int count) =>
+        new(file, Path.GetFullPath(path), firstImageOffset, recordStride, imageBytes, count);
+
     /// <summary>Reads one byte at an absolute file offset (e.g. a CIFAR record's label).</summary>
     /// <exception cref="IOException">The file no longer holds that byte (truncated while in use).</exception>
     public byte ReadByte(long fileOffset)
