@@ -67,7 +67,9 @@ public class ScanTrainerTests
 
         b.HeadLosses.Select(h => h.Total).Should().Equal(a.HeadLosses.Select(h => h.Total));
         Predict(fromSet, data).Should().Equal(Predict(fromTensor, data));
-        var half = new Scan.Core.Mining.NeighborSet(data.Count / 2, 3, rows.Take(rows.Length / 2).Select(i => (int)i % (data.Count / 2)).ToArray(), new float[rows.Length / 2]);
+        int halfCount = data.Count / 2;
+        var ring = Enumerable.Range(0, halfCount).SelectMany(a => new[] { (a + 1) % halfCount, (a + 2) % halfCount, (a + 3) % halfCount }).ToArray();
+        var half = new Scan.Core.Mining.NeighborSet(halfCount, 3, ring, new float[ring.Length]);
         await FluentActions.Awaiting(() => Trainer().TrainAsync(fromSet, data, half)).Should().ThrowAsync<ArgumentException>()
             .WithMessage("*32 images, the dataset has 64*");
     }
