@@ -38,6 +38,30 @@ public sealed class ScanTrainer
         _evaluation = evaluation;
     }
 
+    /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of
+    /// <paramref name="model"/> on the neighbours <see cref="NeighborMiner"/> mined (or <see cref="NeighborSetFile"/>
+    /// loaded): the mining stage's own result, with no tensor for the caller to build and dispose.</summary>
+    /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
+    /// <param name="dataset">The images the neighbours were mined on.</param>
+    /// <param name="neighbors">The mined neighbours, one row per image of <paramref name="dataset"/>.</param>
+    /// <param name="checkpointPath">Checkpoint after every epoch; resumed from if present.</param>
+    /// <param name="progress">Step and epoch reports.</param>
+    /// <param name="cancellationToken">Stops between two steps.</param>
+    /// <exception cref="ArgumentException">The neighbours cover another number of images than the dataset holds, or
+    /// as for the tensor overload.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
+    public async Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Mining.NeighborSet neighbors,
+        string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(neighbors);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (neighbors.Count != dataset.Count)
+            throw new ArgumentException($"The neighbours cover {neighbors.Count} images, the dataset has {dataset.Count}.", nameof(neighbors));
+        using var indices = neighbors.ToIndexTensor();
+        return await TrainAsync(model, dataset, indices, checkpointPath, progress, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of <paramref name="model"/>.</summary>
     /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
     /// <param name="dataset">The images neighbours were mined on.</param>

@@ -71,7 +71,7 @@ public sealed class LossArgumentPropertyTests(ITestOutputHelper output)
             error.Message.Should().Contain(bad.Blamed + " ", "the sentence names the argument, not only the (Parameter ...) suffix");
             if (bad.Fault == Fault.ShapeMismatch)
                 error.Message.Should().Contain($"[{string.Join(", ", bad.FirstShape)}]").And.Contain($"[{string.Join(", ", bad.SecondShape)}]");
-        }, iter: 2000, threads: 1, writeLine: output.WriteLine);
+        }, iter: LossPropertyCounts.MalformedCalls, threads: 1, writeLine: output.WriteLine);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class LossArgumentPropertyTests(ITestOutputHelper output)
             var error = act.Should().Throw<ArgumentException>($"{(c.BatchMean ? "OfBatchMean" : "Of")} of [{string.Join(", ", c.Shape)}] {c.Type}").Which;
             error.ParamName.Should().Be(name);
             error.Message.Should().StartWith(name + " ");
-        }, iter: 1000, threads: 1, writeLine: output.WriteLine);
+        }, iter: LossPropertyCounts.MalformedEntropyCalls, threads: 1, writeLine: output.WriteLine);
     }
 
     private static bool ValidForEntropy(bool batchMean, long[] shape, ScalarType type) =>

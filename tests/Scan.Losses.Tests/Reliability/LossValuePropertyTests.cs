@@ -33,7 +33,7 @@ public sealed class LossValuePropertyTests(ITestOutputHelper output)
             total.Should().BeApproximately(consistency - lambda * entropy, pair.LogitTolerance * (1 + lambda));
             AllFinite(anchor.grad!).Should().BeTrue("d total / d anchor");
             AllFinite(neighbor.grad!).Should().BeTrue("d total / d neighbour");
-        }, iter: 1000, threads: 1, writeLine: output.WriteLine);
+        }, iter: LossPropertyCounts.ValidCasesPerProperty, threads: 1, writeLine: output.WriteLine);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class LossValuePropertyTests(ITestOutputHelper output)
             value.ToDouble().Should().BeGreaterThanOrEqualTo(-pair.LogitTolerance).And.Match(v => double.IsFinite(v));
             AllFinite(view1.grad!).Should().BeTrue();
             AllFinite(view2.grad!).Should().BeTrue();
-        }, iter: 1000, threads: 1, writeLine: output.WriteLine);
+        }, iter: LossPropertyCounts.ValidCasesPerProperty, threads: 1, writeLine: output.WriteLine);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class LossValuePropertyTests(ITestOutputHelper output)
             result.ConfidentCount.Should().BeInRange(0, pair.Rows);
             result.ConfidentMask.sum().ToInt64().Should().Be(result.ConfidentCount);
             AllFinite(strong.grad!).Should().BeTrue();
-        }, iter: 1000, threads: 1, writeLine: output.WriteLine);
+        }, iter: LossPropertyCounts.ValidCasesPerProperty, threads: 1, writeLine: output.WriteLine);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class LossValuePropertyTests(ITestOutputHelper output)
             Entropy.Of(nn.functional.softmax(logits, 1)).ToDouble().Should().BeInRange(lower, upper, "mean entropy from probabilities");
             Entropy.Of(nn.functional.softmax(logits[0], 0)).ToDouble().Should().BeInRange(lower, upper, "entropy of one distribution");
             Entropy.OfBatchMean(logits).ToDouble().Should().BeInRange(lower, upper, "entropy of the batch mean");
-        }, iter: 1000, threads: 1, writeLine: output.WriteLine);
+        }, iter: LossPropertyCounts.ValidCasesPerProperty, threads: 1, writeLine: output.WriteLine);
     }
 
     private static bool AllFinite(Tensor t) => t.isfinite().all().ToBoolean();

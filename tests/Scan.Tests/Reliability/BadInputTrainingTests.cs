@@ -83,7 +83,7 @@ public sealed class BadInputTrainingTests
         yield return BadInput.Sync("ScanTrainer: NaN entropy weight", () => new ScanTrainer(new ScanClusteringOptions { EntropyWeight = double.NaN }, Views, Views), Arg, "options", "EntropyWeight", "Found NaN.");
         yield return BadInput.Sync("ScanTrainer: 0 heads", () => new ScanTrainer(new ScanClusteringOptions { Heads = 0 }, Views, Views), Arg, "options", "Heads", "Found 0.");
         yield return BadInput.Sync("ScanTrainer: 0 cache passes", () => new ScanTrainer(new ScanClusteringOptions { FeatureCachePasses = 0 }, Views, Views), Arg, "options", "FeatureCachePasses", "Found 0.");
-        yield return new("ScanTrainer.TrainAsync: null neighbours", () => WithClustering(m => Scan().TrainAsync(m, Data, null!)), Null, "neighbors");
+        yield return new("ScanTrainer.TrainAsync: null neighbours", () => WithClustering(m => Scan().TrainAsync(m, Data, (Tensor)null!)), Null, "neighbors");
         yield return new("ScanTrainer.TrainAsync: empty dataset", () => WithClustering(async m =>
         {
             using var n = zeros(new long[] { 0, 3 }, int64);

@@ -122,4 +122,7 @@ internal static class ReliabilityCaseCounts
 
     /// <summary><see cref="OptionsCoverageTests"/>: every ranged option drawn at once.</summary>
     public const int AllInRangeOptionCases = 1000;
+
+    /// <summary>Single-byte flips of a torchvision state dict in <c>PyTorchWeightsTests</c> (20 in the pickle, 61 spread over the file).</summary>
+    public const int PyTorchWeightFlips = 81;
 }

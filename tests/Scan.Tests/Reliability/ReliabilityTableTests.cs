@@ -98,6 +98,13 @@ public sealed class ReliabilityTableTests
             $"; {ReliabilityCaseCounts.SingleOutOfRangeOptionCases:N0} + {ReliabilityCaseCounts.AllInRangeOptionCases:N0} generated cases |"));
     }
 
+    [Fact]
+    public void The_pytorch_weights_and_tensor_leak_rows_quote_the_cases_the_tests_run()
+    {
+        Row("PyTorch state dicts").Should().Contain($"| {ReliabilityCaseCounts.PyTorchWeightFlips} single-byte flips");
+        Row("Tensor leaks").Should().Contain($"| {Scan.Tests.Stages.LiveTensorTests.Stages().Count()} stage cases + the pipeline |");
+    }
+
     /// <summary>Formats with invariant thousands separators, as the table writes them (2,000).</summary>
     private static string N(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
@@ -109,15 +116,7 @@ public sealed class ReliabilityTableTests
         return rows > 0 ? rows : info.GetCustomAttribute<FactAttribute>() is not null ? 1 : 0;
     }
 
-    internal static string Row(string faultClass)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RELIABILITY.md")))
-            dir = dir.Parent;
-        dir.Should().NotBeNull("RELIABILITY.md is at the repository root above the test binaries");
-        var lines = File.ReadAllLines(Path.Combine(dir!.FullName, "RELIABILITY.md"));
-        return lines.Single(l => l.StartsWith("| " + faultClass + " |", StringComparison.Ordinal));
-    }
+    internal static string Row(string faultClass) => Scan.Tests.Shared.ReliabilityTable.Row(faultClass);
 }
 
 /// <summary>Undefined enum values in options are refused naming the property and the value.</summary>

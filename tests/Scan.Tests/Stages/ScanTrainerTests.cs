@@ -51,6 +51,30 @@ public class ScanTrainerTests
     }
 
     [Fact]
+    public async Task A_neighbor_set_trains_exactly_as_its_index_tensor_and_must_cover_the_dataset()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4, noise: 0.05);
+        using var tensor = data.TrueNeighbors(3);
+        long[] rows = tensor.data<long>().ToArray();
+        var set = new Scan.Core.Mining.NeighborSet(data.Count, 3, rows.Select(i => (int)i).ToArray(), new float[rows.Length]);
+        var options = new ScanClusteringOptions { Clusters = 4, Heads = 2, Epochs = 3, BatchSize = 16, UpdateBackbone = false, FeatureCachePasses = 1 };
+        ScanTrainer Trainer() => new(options, new NoiseAugmentation(0.05), new NoAugmentation(), seed: 3);
+
+        using var fromTensor = NewModel(clusters: 4, heads: 2);
+        using var fromSet = NewModel(clusters: 4, heads: 2);
+        var a = await Trainer().TrainAsync(fromTensor, data, tensor);
+        var b = await Trainer().TrainAsync(fromSet, data, set);
+
+        b.HeadLosses.Select(h => h.Total).Should().Equal(a.HeadLosses.Select(h => h.Total));
+        Predict(fromSet, data).Should().Equal(Predict(fromTensor, data));
+        int halfCount = data.Count / 2;
+        var ring = Enumerable.Range(0, halfCount).SelectMany(a => new[] { (a + 1) % halfCount, (a + 2) % halfCount, (a + 3) % halfCount }).ToArray();
+        var half = new Scan.Core.Mining.NeighborSet(halfCount, 3, ring, new float[ring.Length]);
+        await FluentActions.Awaiting(() => Trainer().TrainAsync(fromSet, data, half)).Should().ThrowAsync<ArgumentException>()
+            .WithMessage("*32 images, the dataset has 64*");
+    }
+
+    [Fact]
     public async Task Full_network_training_lowers_the_loss_and_keeps_memory_flat()
     {
         var data = new SyntheticImages(perClass: 16, classes: 4);

@@ -37,7 +37,6 @@ internal static class ClusteringStage
             return Checked(run, new ClusteringOutcome(new PredictedModel(loaded), strong, done));
         }
 
-        using var neighborIndices = mining.Neighbors.ToIndexTensor();
         // Heads-only training sees its images only through the feature cache, whose views the options choose.
         var views = o.Clustering.UpdateBackbone ? strong : o.Clustering.FeatureCacheViews switch
         {
@@ -46,7 +45,7 @@ internal static class ClusteringStage
             _ => strong,
         };
         var trainer = new ScanTrainer(o.Clustering, views, run.Eval, run.Device, o.Seed, run.Logger);
-        var result = await trainer.TrainAsync(network, dataset, neighborIndices, run.Runs?.CheckpointPath(ScanStage.Clustering), run.Progress, run.Cancellation).ConfigureAwait(false);
+        var result = await trainer.TrainAsync(network, dataset, mining.Neighbors, run.Runs?.CheckpointPath(ScanStage.Clustering), run.Progress, run.Cancellation).ConfigureAwait(false);
         var model = new ScanModel(network, info);
         if (run.Runs is { } runs)
             model.Save(runs.ModelPath(ScanStage.Clustering));
