@@ -39,7 +39,7 @@ public sealed class ScanTrainer
     }
 
     /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of
-    /// <paramref name="model"/> on the neighbours <see cref="NeighborMiner"/> mined (or <see cref="NeighborSetFile"/>
+    /// <paramref name="model"/> on the neighbours <see cref="Mining.NeighborMiner"/> mined (or <see cref="Mining.NeighborSetFile"/>
     /// loaded): the mining stage's own result, with no tensor for the caller to build and dispose.</summary>
     /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
     /// <param name="dataset">The images the neighbours were mined on.</param>
@@ -50,6 +50,7 @@ public sealed class ScanTrainer
     /// <exception cref="ArgumentException">The neighbours cover another number of images than the dataset holds, or
     /// as for the tensor overload.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
+#pragma warning disable RS0026 // The overloads differ in a required parameter's type (NeighborSet or Tensor), so no call is ambiguous.
     public async Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Mining.NeighborSet neighbors,
         string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -61,6 +62,7 @@ public sealed class ScanTrainer
         using var indices = neighbors.ToIndexTensor();
         return await TrainAsync(model, dataset, indices, checkpointPath, progress, cancellationToken).ConfigureAwait(false);
     }
+#pragma warning restore RS0026
 
     /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of <paramref name="model"/>.</summary>
     /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
