@@ -15,8 +15,9 @@ public sealed class MiningOptions
 
     /// <summary>
     /// Weight of pixel similarity in the mined neighbourhoods, 0 (the default, the paper's mining) to 4. Above 0, the
-    /// neighbours are the nearest images by <c>cos(pretext) + PixelWeight * cos(pixels)</c>, where the pixels are the
-    /// evaluation-preprocessed images centred on the dataset's mean image. Why: on a few thousand images a SimCLR
+    /// neighbours are the nearest images by <c>cos(pretext) + PixelWeight * cos(pixels)</c>, where the pixels are
+    /// standardised per image and channel (so a tint, brightness or contrast of one image does not count) and centred
+    /// on the dataset's mean. Why: on a few thousand images a SimCLR
     /// backbone trained for minutes finds neighbours of lower purity than the pixels themselves do (measured on
     /// Fashion-MNIST subsets and 8x8 digits), and SCAN can only be as good as its neighbours. The k-means baseline and
     /// the neighbour health check still use the pretext features alone.

@@ -82,23 +82,42 @@ internal static class PresetFitter
             throw new ArgumentOutOfRangeException(nameof(budget), budget, "The budget must be positive.");
 
         var clock = Stopwatch.StartNew();
-        var decisions = new List<string>();
-        void Decide(FormattableString sentence) => decisions.Add(sentence.ToString(CultureInfo.InvariantCulture));
-
-        var o = new ScanOptions { Device = device };
-        int side = Math.Min(dataset.Height, dataset.Width);
-        decisions.Add(string.Create(CultureInfo.InvariantCulture,
+        var fit = new Fitting(new ScanOptions { Device = device });
+        fit.Decisions.Add(string.Create(CultureInfo.InvariantCulture,
             $"Data: {n} images of {dataset.Height}x{dataset.Width}, {dataset.Channels} channel(s), {clusters} clusters; budget {total.TotalMinutes:F1} min{(budget is null ? " (default: 2.5 min + 40 ms per image)" : "")}."));
+        SizeToData(fit, dataset, clusters);
+        var measurement = Probe(fit, dataset, device, logger, cancellationToken);
+        var plan = PlanStages(fit, n, measurement, total, clock);
+        foreach (var line in fit.Decisions)
+            logger?.LogInformation("Fit: {Decision}", line);
+        return new FittedOptions(fit.Options, total, measurement, plan, fit.Decisions.AsReadOnly());
+    }
 
+    /// <summary>The options being fitted and the sentence behind each choice, in the order made.</summary>
+    private sealed class Fitting(ScanOptions options)
+    {
+        public ScanOptions Options { get; } = options;
+
+        public List<string> Decisions { get; } = new();
+
+        public void Decide(FormattableString sentence) => Decisions.Add(sentence.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Every size that follows from the images alone: backbone, normalisation, crops, batches, K, heads.</summary>
+    private static void SizeToData(Fitting fit, IImageDataset dataset, int clusters)
+    {
+        var o = fit.Options;
+        int n = dataset.Count;
+        int side = Math.Min(dataset.Height, dataset.Width);
         // Backbone: the calibration's small ResNet at width 16; the ImageNet stem (stride 4) only for large inputs.
         var stem = side <= 64 ? ResNetStem.Cifar : ResNetStem.ImageNet;
         o.Backbone = new BackboneOptions { Architecture = BackboneArchitecture.SmallResNet, Stem = stem, Width = 16 };
-        Decide($"Backbone: small ResNet, width 16, {stem} stem ({side} px side).");
+        fit.Decide($"Backbone: small ResNet, width 16, {stem} stem ({side} px side).");
 
         var (mean, std) = DatasetStatistics.MeanStd(dataset);
         o.Augmentation.Mean = mean;
         o.Augmentation.Std = std;
-        Decide($"Normalisation from the data: mean {string.Join("/", mean.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}, std {string.Join("/", std.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}.");
+        fit.Decide($"Normalisation from the data: mean {string.Join("/", mean.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}, std {string.Join("/", std.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}.");
 
         // Crops and Cutout scale with the image: the authors' CIFAR recipe (32 px) pads 4 and cuts up to 16, STL-10 (96 px)
         // cuts up to 32; the Fashion-MNIST calibration (28 px) padded 2 and cut up to 14.
@@ -106,21 +125,21 @@ internal static class PresetFitter
         int cutout = Math.Max(1, side / 2);
         o.Augmentation.Strong = new StrongViewOptions { CropPadding = padding, CutoutSize = cutout };
         o.Augmentation.Weak = new WeakViewOptions { CropPadding = padding };
-        Decide($"Augmentation: crop padding {padding} px, Cutout up to {cutout} px.");
+        fit.Decide($"Augmentation: crop padding {padding} px, Cutout up to {cutout} px.");
 
         // Batches: 256 as the calibration from 5,000 images on; below, smaller batches buy more optimizer steps in
         // the same time (a step costs about its batch), which a short schedule on few images needs more than negatives.
         int pretextBatch = Math.Min(PowerOfTwoAtMost(Math.Max(16, n / 3)), n >= 5000 ? 256 : n >= 1000 ? 128 : 64);
         o.Pretext.BatchSize = pretextBatch;
         o.Pretext.LearningRate = 0.4 * Math.Sqrt(pretextBatch / 256.0);
-        Decide($"SimCLR batch {pretextBatch}, learning rate {o.Pretext.LearningRate:F2} (0.4 at 256, square-root scaled).");
+        fit.Decide($"SimCLR batch {pretextBatch}, learning rate {o.Pretext.LearningRate:F2} (0.4 at 256, square-root scaled).");
 
         // Neighbours: a tenth of the images a cluster would hold if balanced, between 5 and the authors' 20.
         int perCluster = n / clusters;
         int neighbors = Math.Min(Math.Clamp(perCluster / 10, 5, 20), n - 1);
         o.Mining.NumNeighbors = neighbors;
         o.Mining.PixelWeight = PixelWeight;
-        Decide($"K neighbours {neighbors}: about {perCluster} images per cluster if balanced; ranked by pretext plus pixel similarity (weight {PixelWeight:F1}).");
+        fit.Decide($"K neighbours {neighbors}: about {perCluster} images per cluster if balanced; ranked by pretext plus pixel similarity (weight {PixelWeight:F1}).");
 
         o.Clustering.Clusters = clusters;
         o.Clustering.Heads = 8;
@@ -138,21 +157,34 @@ internal static class PresetFitter
         int clusteringBatch = PowerOfTwoAtMost(Math.Clamp(n / 3, 16, 256));
         o.Clustering.BatchSize = clusteringBatch;
         o.Clustering.Epochs = Math.Clamp(CeilDiv(ClusteringSteps, n / clusteringBatch), 20, 200);
-        Decide($"SCAN: 8 heads on cached un-augmented features (λ 1, 2, 3, 5), batch {clusteringBatch}, {o.Clustering.Epochs} epochs.");
+        fit.Decide($"SCAN: 8 heads on cached un-augmented features (λ 1, 2, 3, 5), batch {clusteringBatch}, {o.Clustering.Epochs} epochs.");
+    }
 
-        // The probe: real SimCLR steps on these images, in both precisions.
-        var views = AugmentationRecipes.SimClr(new NormalizationStats(mean, std), o.Augmentation.SimClrViews);
+    /// <summary>The probe: real SimCLR steps on these images, in both precisions; the faster one, if clearly so, is kept.</summary>
+    private static PrecisionMeasurement Probe(Fitting fit, IImageDataset dataset, string device, ILogger? logger,
+        CancellationToken cancellationToken)
+    {
+        var o = fit.Options;
+        var views = AugmentationRecipes.SimClr(new NormalizationStats(o.Augmentation.Mean!, o.Augmentation.Std!), o.Augmentation.SimClrViews);
         var measurement = PrecisionChoice.Measure(() => o.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width),
             dataset, views, o.Pretext, new Device(device), logger, cancellationToken);
         o.Pretext.Precision = measurement.Chosen;
+        fit.Decide($"Probe: a SimCLR step takes {measurement.Float32SecondsPerStep:F3} s in float32, {measurement.BFloat16SecondsPerStep:F3} s in bfloat16; {measurement.Chosen} chosen.");
+        return measurement;
+    }
+
+    /// <summary>Stage lengths in optimizer steps: the fixed passes first, then SimCLR and self-labelling share the rest
+    /// of the planned part of the budget.</summary>
+    private static StagePlan PlanStages(Fitting fit, int n, PrecisionMeasurement measurement, TimeSpan total, Stopwatch clock)
+    {
+        var o = fit.Options;
         double stepSeconds = measurement.Chosen == TrainingPrecision.BFloat16
             ? measurement.BFloat16SecondsPerStep!.Value
             : measurement.Float32SecondsPerStep;
-        Decide($"Probe: a SimCLR step takes {measurement.Float32SecondsPerStep:F3} s in float32, {measurement.BFloat16SecondsPerStep:F3} s in bfloat16; {measurement.Chosen} chosen.");
-
+        int pretextBatch = o.Pretext.BatchSize;
         double perImage = stepSeconds / pretextBatch;
-        int clusteringSteps = o.Clustering.Epochs * Math.Max(1, n / clusteringBatch);
-        // The feature cache applies the strong recipe on the CPU before each forward pass: twice a plain forward.
+        int clusteringSteps = o.Clustering.Epochs * Math.Max(1, n / o.Clustering.BatchSize);
+        // The feature cache applies its recipe on the CPU before each forward pass: twice a plain forward.
         double fixedSeconds = 10 + n * perImage * ForwardShare * (FixedPasses + 2 * o.Clustering.FeatureCachePasses) +
                               clusteringSteps * ClusteringStepSeconds;
         double training = Math.Max(0, PlannedShare * total.TotalSeconds - clock.Elapsed.TotalSeconds - fixedSeconds);
@@ -163,43 +195,46 @@ internal static class PresetFitter
         int stepsPerEpoch = Math.Max(1, n / pretextBatch);
         o.Pretext.Epochs = Math.Clamp((int)Math.Round((double)pretextSteps / stepsPerEpoch), 1, 2000);
         o.Pretext.WarmupEpochs = o.Pretext.Epochs >= 10 ? Math.Max(1, o.Pretext.Epochs / 20) : 0;
-        Decide($"SimCLR: {pretextSteps} steps in {pretextShare * training:F0} s = {o.Pretext.Epochs} epochs of {stepsPerEpoch} steps, {o.Pretext.WarmupEpochs} warm-up.");
+        fit.Decide($"SimCLR: {pretextSteps} steps in {pretextShare * training:F0} s = {o.Pretext.Epochs} epochs of {stepsPerEpoch} steps, {o.Pretext.WarmupEpochs} warm-up.");
         if (pretextSteps < 300)
-            Decide($"Warning: {pretextSteps} SimCLR steps are few (the calibration used 500 to 1,200); a larger budget gives better features.");
+            fit.Decide($"Warning: {pretextSteps} SimCLR steps are few (the calibration used 500 to 1,200); a larger budget gives better features.");
 
         int selfBatch = Math.Clamp(n / 3, 16, 500);
         double selfStepSeconds = selfBatch * perImage * SelfLabelShare;
-        int selfSteps = (int)((1 - pretextShare) * training / selfStepSeconds);
         int selfStepsPerEpoch = Math.Max(1, n / selfBatch);
-        int selfEpochs = Math.Min(selfSteps / selfStepsPerEpoch, 20);
-        o.SelfLabeling.BatchSize = selfBatch;
-        if (!selfLabel)
-        {
-            o.SelfLabelingEnabled = false;
-            o.SelfLabeling.Epochs = 1;
-            Decide($"Self-labelling off: {n} images are fewer than {SelfLabelingMinImages}, where it lowered the SCAN stage's accuracy; SimCLR gets its time.");
-        }
-        else if (selfEpochs >= 1)
-        {
-            o.SelfLabeling.Epochs = selfEpochs;
-            Decide($"Self-labelling: batch {selfBatch}, {selfEpochs} epochs ({selfEpochs * selfStepsPerEpoch} steps).");
-        }
-        else
-        {
-            o.SelfLabelingEnabled = false;
-            o.SelfLabeling.Epochs = 1;
-            Decide($"Self-labelling off: the budget leaves {(1 - pretextShare) * training:F0} s, less than one epoch ({selfStepsPerEpoch * selfStepSeconds:F0} s).");
-        }
+        PlanSelfLabeling(fit, n, selfBatch, selfStepsPerEpoch, selfStepSeconds, selfLabel ? (1 - pretextShare) * training : null);
 
         int actualPretextSteps = o.Pretext.Epochs * stepsPerEpoch;
         int actualSelfSteps = o.SelfLabelingEnabled ? o.SelfLabeling.Epochs * selfStepsPerEpoch : 0;
         double estimate = clock.Elapsed.TotalSeconds + fixedSeconds + actualPretextSteps * stepSeconds +
                           actualSelfSteps * selfStepSeconds;
-        var plan = new StagePlan(actualPretextSteps, clusteringSteps, actualSelfSteps, estimate);
-        Decide($"Estimated wall time {estimate:F0} s of the {total.TotalSeconds:F0} s budget.");
-        foreach (var line in decisions)
-            logger?.LogInformation("Fit: {Decision}", line);
-        return new FittedOptions(o, total, measurement, plan, decisions.AsReadOnly());
+        fit.Decide($"Estimated wall time {estimate:F0} s of the {total.TotalSeconds:F0} s budget.");
+        return new StagePlan(actualPretextSteps, clusteringSteps, actualSelfSteps, estimate);
+    }
+
+    /// <summary>Self-labelling's epochs in the seconds left to it (null: too few images for it to help).</summary>
+    private static void PlanSelfLabeling(Fitting fit, int n, int batch, int stepsPerEpoch, double stepSeconds, double? seconds)
+    {
+        var o = fit.Options;
+        o.SelfLabeling.BatchSize = batch;
+        int epochs = seconds is { } s ? Math.Min((int)(s / stepSeconds) / stepsPerEpoch, 20) : 0;
+        if (seconds is null)
+        {
+            o.SelfLabelingEnabled = false;
+            o.SelfLabeling.Epochs = 1;
+            fit.Decide($"Self-labelling off: {n} images are fewer than {SelfLabelingMinImages}, where it lowered the SCAN stage's accuracy; SimCLR gets its time.");
+        }
+        else if (epochs >= 1)
+        {
+            o.SelfLabeling.Epochs = epochs;
+            fit.Decide($"Self-labelling: batch {batch}, {epochs} epochs ({epochs * stepsPerEpoch} steps).");
+        }
+        else
+        {
+            o.SelfLabelingEnabled = false;
+            o.SelfLabeling.Epochs = 1;
+            fit.Decide($"Self-labelling off: the budget leaves {seconds:F0} s, less than one epoch ({stepsPerEpoch * stepSeconds:F0} s).");
+        }
     }
 
     private static int PowerOfTwoAtMost(int value) => 1 << (31 - int.LeadingZeroCount(Math.Max(1, value)));
