@@ -217,7 +217,7 @@ public class ImageDecoderTests : IDisposable
     }
 
     /// <summary>Inserts an APP1 EXIF segment declaring <paramref name="orientation"/> right after the JPEG's SOI marker.</summary>
-    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    internal static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
     {
         byte[] tiff =
         [

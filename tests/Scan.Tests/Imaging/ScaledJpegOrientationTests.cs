@@ -27,7 +27,7 @@ public sealed class ScaledJpegOrientationTests : IDisposable
     public void A_large_exif_rotated_jpeg_decoded_at_reduced_scale_in_a_folder_is_upright(ushort orientation, string whiteSide)
     {
         var jpeg = Encode(SKEncodedImageFormat.Jpeg, 512, 256, (x, _) => x < 256 ? ((byte)255, (byte)255, (byte)255) : ((byte)0, (byte)0, (byte)0), quality: 90);
-        File.WriteAllBytes(_folder.File("photo.jpg"), WithExifOrientation(jpeg, orientation));
+        File.WriteAllBytes(_folder.File("photo.jpg"), ImageDecoderTests.WithExifOrientation(jpeg, orientation));
         bool portrait = orientation is 6 or 8;
         ImageDecoder.ReadDimensions(_folder.File("photo.jpg")).Should().Be(portrait ? (512, 256) : (256, 512));
 
@@ -48,21 +48,5 @@ public sealed class ScaledJpegOrientationTests : IDisposable
         string opposite = whiteSide switch { "left" => "right", "right" => "left", "top" => "bottom", _ => "top" };
         sides[whiteSide].Should().BeGreaterThan(240, $"orientation {orientation}: the white half must end up {whiteSide} ({string.Join(", ", sides)})");
         sides[opposite].Should().BeLessThan(15, $"orientation {orientation}: the black half must end up {opposite} ({string.Join(", ", sides)})");
-    }
-
-    /// <summary>Inserts an APP1 EXIF segment declaring <paramref name="orientation"/> right after the SOI marker.</summary>
-    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
-    {
-        byte[] tiff =
-        [
-            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD at offset 8
-            0, 1, // one entry
-            0x01, 0x12, 0, 3, 0, 0, 0, 1, (byte)(orientation >> 8), (byte)orientation, 0, 0, // Orientation, SHORT, 1 value
-            0, 0, 0, 0, // no next IFD
-        ];
-        byte[] exif = [.. "Exif\0\0"u8, .. tiff];
-        int length = exif.Length + 2;
-        byte[] segment = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif];
-        return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
     }
 }
