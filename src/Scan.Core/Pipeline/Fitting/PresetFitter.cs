@@ -218,23 +218,18 @@ internal static class PresetFitter
         var o = fit.Options;
         o.SelfLabeling.BatchSize = batch;
         int epochs = seconds is { } s ? Math.Min((int)(s / stepSeconds) / stepsPerEpoch, 20) : 0;
-        if (seconds is null)
-        {
-            o.SelfLabelingEnabled = false;
-            o.SelfLabeling.Epochs = 1;
-            fit.Decide($"Self-labelling off: {n} images are fewer than {SelfLabelingMinImages}, where it lowered the SCAN stage's accuracy; SimCLR gets its time.");
-        }
-        else if (epochs >= 1)
+        FormattableString? off = seconds is null
+            ? (FormattableString)$"Self-labelling off: {n} images are fewer than {SelfLabelingMinImages}, where it lowered the SCAN stage's accuracy; SimCLR gets its time."
+            : epochs < 1 ? (FormattableString)$"Self-labelling off: the budget leaves {seconds:F0} s, less than one epoch ({stepsPerEpoch * stepSeconds:F0} s)." : null;
+        if (off is null)
         {
             o.SelfLabeling.Epochs = epochs;
             fit.Decide($"Self-labelling: batch {batch}, {epochs} epochs ({epochs * stepsPerEpoch} steps).");
+            return;
         }
-        else
-        {
-            o.SelfLabelingEnabled = false;
-            o.SelfLabeling.Epochs = 1;
-            fit.Decide($"Self-labelling off: the budget leaves {seconds:F0} s, less than one epoch ({stepsPerEpoch * stepSeconds:F0} s).");
-        }
+        o.SelfLabelingEnabled = false;
+        o.SelfLabeling.Epochs = 1;
+        fit.Decide(off);
     }
 
     private static int PowerOfTwoAtMost(int value) => 1 << (31 - int.LeadingZeroCount(Math.Max(1, value)));

@@ -69,22 +69,23 @@ internal static class MiningStage
         var pretextNeighbors = miner.Mine(features, null, run.Cancellation);
         var views = AugmentationRecipes.SimClr(run.Normalization, o.Augmentation.SimClrViews);
         var agreement = StageHealth.NeighborAgreement(run.Dataset, features, pretextNeighbors, encoder.call, views, run.Device, (ulong)o.Seed, run.Cancellation);
+        using var unit = nn.functional.normalize(features.to(ScalarType.Float32).cpu(), dim: 1);
         var neighbors = pretextNeighbors;
         if (o.Mining.PixelWeight > 0)
         {
-            using var mixed = WithPixels(run, features, o.Mining.PixelWeight);
+            using var mixed = WithPixels(run, unit, o.Mining.PixelWeight);
             neighbors = miner.Mine(mixed, null, run.Cancellation);
         }
-        using var unit = nn.functional.normalize(features.to(ScalarType.Float32).cpu(), dim: 1);
         var kMeans = KMeans.Fit(unit, new KMeansOptions { Clusters = o.Clustering.Clusters, Inits = 3, Seed = o.Seed });
         return (neighbors, new[] { agreement }, kMeans.Assignments);
     }
 
-    /// <summary>[f / |f|, sqrt(w) p / |p|]: its dot products are cos(features) + w cos(pixels). p is each image's
+    /// <summary>[<paramref name="unit"/>, sqrt(w) p / |p|], <paramref name="unit"/> being the L2-normalised pretext
+    /// features the k-means baseline also uses: its dot products are cos(features) + w cos(pixels). p is each image's
     /// pixels standardised per image and channel (mean 0, std 1), minus the dataset's mean of those: a tint, a
     /// brightness or a contrast that differs from image to image then counts for nothing, and shape counts for all
     /// (neighbour purity of Fashion-MNIST 2,000 with a random tint per image: 0.64 standardised, 0.40 merely centred).</summary>
-    private static Tensor WithPixels(StageContext run, Tensor features, double weight)
+    private static Tensor WithPixels(StageContext run, Tensor unit, double weight)
     {
         using var scope = NewDisposeScope();
         int channels = run.Dataset.Channels;
@@ -95,7 +96,6 @@ internal static class MiningStage
         var standardised = (planes - planes.mean([2], keepdim: true)) / (planes.std(2, keepdim: true) + 1e-6f);
         var flat = standardised.flatten(1);
         var centred = nn.functional.normalize(flat - flat.mean([0], keepdim: true), dim: 1) * Math.Sqrt(weight);
-        var unit = nn.functional.normalize(features.to(ScalarType.Float32).cpu(), dim: 1);
         return cat([unit, centred], 1).MoveToOuterDisposeScope();
     }
 
