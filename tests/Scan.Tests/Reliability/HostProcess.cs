@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Scan.Core.IO;
 using Scan.ReliabilityHost;
 
@@ -9,13 +9,16 @@ namespace Scan.Tests.Reliability;
 
 /// <summary>
 /// One run of tests/Scan.ReliabilityHost as a child process: its stdout lines as they arrive, killed with SIGKILL
-/// (<see cref="Process.Kill(bool)"/> on Linux) or awaited to the end.
+/// (<see cref="Process.Kill(bool)"/> on Linux) or awaited to the end. Its stdout is read on a thread of its own, and
+/// <see cref="KillAfterAsync"/> waits and kills on another, never on the thread pool: under a loaded test run the pool
+/// can be starved for seconds, and a kill meant for the end of a stage then lands after the host has finished.
 /// </summary>
 internal sealed class HostProcess : IDisposable
 {
     private static readonly TimeSpan LineTimeout = TimeSpan.FromMinutes(2);
     private readonly Process _process;
-    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly BlockingCollection<string> _lines = new();
+    private readonly Thread _reader;
     private readonly StringBuilder _stderr = new();
     private readonly List<string> _seen = new();
 
@@ -43,17 +46,28 @@ internal sealed class HostProcess : IDisposable
         start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
         start.Environment["MALLOC_ARENA_MAX"] = "1";
         _process = new Process { StartInfo = start };
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-                _lines.Writer.TryComplete();
-            else
-                _lines.Writer.TryWrite(e.Data);
-        };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
         _process.Start();
-        _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        _reader = new Thread(ReadOutput) { IsBackground = true, Name = "host stdout" };
+        _reader.Start();
+    }
+
+    private void ReadOutput()
+    {
+        try
+        {
+            while (_process.StandardOutput.ReadLine() is { } line)
+                _lines.Add(line);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The process was disposed while its output was being read: no more lines.
+        }
+        finally
+        {
+            _lines.CompleteAdding();
+        }
     }
 
     /// <summary>Starts the host with <paramref name="settings"/>; with <paramref name="shell"/>, bash runs those commands
@@ -81,34 +95,59 @@ internal sealed class HostProcess : IDisposable
     /// <summary>Every stdout line read so far (all of them after <see cref="Kill"/>).</summary>
     public IReadOnlyList<string> Seen => _seen;
 
-    /// <summary>The next stdout line, or null once the process closed its output.</summary>
-    public async Task<string?> NextLineAsync()
+    /// <summary>The next stdout line, or null once the process closed its output; blocks the calling thread.</summary>
+    private string? NextLine()
     {
-        using var timeout = new CancellationTokenSource(LineTimeout);
         try
         {
-            if (!await _lines.Reader.WaitToReadAsync(timeout.Token))
-                return null;
+            if (!_lines.TryTake(out string? line, LineTimeout))
+            {
+                if (_lines.IsCompleted)
+                    return null;
+                throw new TimeoutException($"The host printed nothing for {LineTimeout.TotalMinutes} minutes.{Describe()}");
+            }
+            _seen.Add(line);
+            return line;
         }
-        catch (OperationCanceledException)
+        catch (InvalidOperationException) when (_lines.IsCompleted)
         {
-            throw new TimeoutException($"The host printed nothing for {LineTimeout.TotalMinutes} minutes.{Describe()}");
+            return null;   // completed while waiting
         }
-        _lines.Reader.TryRead(out string? line);
-        _seen.Add(line!);
-        return line;
     }
 
-    /// <summary>Reads lines until one satisfies <paramref name="match"/>; null if the output ends first.</summary>
-    public async Task<string?> WaitForLineAsync(Func<string, bool> match)
+    private string? WaitForLine(Func<string, bool> match)
     {
-        while (await NextLineAsync() is { } line)
+        while (NextLine() is { } line)
         {
             if (match(line))
                 return line;
         }
         return null;
     }
+
+    /// <summary>The next stdout line, or null once the process closed its output.</summary>
+    public Task<string?> NextLineAsync() => OnOwnThread(NextLine);
+
+    /// <summary>Reads lines until one satisfies <paramref name="match"/>; null if the output ends first.</summary>
+    public Task<string?> WaitForLineAsync(Func<string, bool> match) => OnOwnThread(() => WaitForLine(match));
+
+    /// <summary>
+    /// Waits for a line satisfying <paramref name="match"/>, then <paramref name="delayMilliseconds"/>, then kills the
+    /// host, all on one dedicated thread so that the delay is measured from the moment the line was printed (give or
+    /// take the pipe) rather than from whenever the thread pool got round to it.
+    /// </summary>
+    /// <returns>The matching line (null if the output ended first) and whether the kill found the process alive.</returns>
+    public Task<(string? Reached, bool Killed)> KillAfterAsync(Func<string, bool> match, int delayMilliseconds) => OnOwnThread(() =>
+    {
+        string? reached = WaitForLine(match);
+        if (reached is null)
+            return (reached, false);
+        Thread.Sleep(delayMilliseconds);
+        return (reached, Kill());
+    });
+
+    private static Task<T> OnOwnThread<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>
     /// SIGKILL (on Windows TerminateProcess): no finally blocks, no flushing, no disposal in the child. Then every
@@ -120,8 +159,9 @@ internal sealed class HostProcess : IDisposable
         bool killed = !_process.HasExited;
         if (killed)
             _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();   // also waits for the end of the redirected output
-        while (_lines.Reader.TryRead(out string? line))
+        _process.WaitForExit();
+        _reader.Join();   // the output ends with the process: every line it printed is now queued
+        while (_lines.TryTake(out string? line))
             _seen.Add(line);
         return killed;
     }
@@ -175,6 +215,9 @@ internal sealed class HostProcess : IDisposable
         {
             // Never started or already gone.
         }
+        // The reader ends with the process's output; the collection is left to the collector, since a reader
+        // still draining a dead process's pipe must be able to complete it.
+        _reader.Join(TimeSpan.FromSeconds(10));
         _process.Dispose();
     }
 }

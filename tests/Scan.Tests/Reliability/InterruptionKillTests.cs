@@ -53,15 +53,14 @@ public sealed class InterruptionKillTests(ITestOutputHelper output)
         foreach (var point in plan)
         {
             using var host = HostProcess.Start(settings);
-            string? reached = await host.WaitForLineAsync(line => Reached(line, point));
+            var (reached, killed) = await host.KillAfterAsync(line => Reached(line, point), point.DelayMilliseconds);
             if (reached is null)
             {
                 (await host.WaitForExitAsync()).Should().Be(0, $"the host may only end early by finishing.{host.Describe()}");
                 output.WriteLine($"{point}: the host finished before reaching it");
                 break;
             }
-            await Task.Delay(point.DelayMilliseconds);
-            if (!host.Kill())
+            if (!killed)
             {
                 output.WriteLine($"{point}: the host exited before the kill");
                 continue;

@@ -14,7 +14,7 @@ namespace Scan.Tests.Reliability;
 public sealed class ThreadCountDeterminismTests(ITestOutputHelper output)
 {
     /// <summary>Largest |1-thread − 2-thread| difference of a weight gradient, relative to that gradient's largest
-    /// magnitude (measured: 8.7e-6, on the first convolution).</summary>
+    /// magnitude (measured: 8.7e-6, on the first convolution, with AVX-512).</summary>
     private const double GradientBound = 1e-4;
 
     [Fact]
@@ -50,8 +50,11 @@ public sealed class ThreadCountDeterminismTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{one.Count - differing.Count} of {one.Count} blocks identical; {differing.Count} weight gradients differ");
-        differing.Should().Contain(n => n.EndsWith("conv1.weight", StringComparison.Ordinal),
-            "convolution weight gradients are known to differ between 1 and 2 threads (if libtorch made them identical, update RELIABILITY.md and ScanOptions.Seed)");
+        // Which weight gradients split their reduction over the threads depends on the CPU's vector units (libtorch
+        // picks the convolution kernel per machine): 20 on an EPYC with AVX-512 (19 convolutions and the SCAN head),
+        // 7 on an EPYC with AVX2 only (the 1x1 downsampling convolutions and the SCAN head). Some always have.
+        differing.Should().NotBeEmpty(
+            "weight gradients are known to differ between 1 and 2 threads (if libtorch made them identical, update RELIABILITY.md and ScanOptions.Seed)");
     }
 
     [Fact]
