@@ -50,6 +50,22 @@ catch (Exception e) when (e is IOException or InvalidDataException or Unauthoriz
 var options = arguments.Full ? ScanPresets.FashionMnistFull() : ScanPresets.FashionMnistQuick();
 if (arguments.PretextEpochs is { } epochs)
     options.Pretext.Epochs = epochs;
+if (arguments.RunDirectory is not null && ScanOptions.FromRunDirectory(arguments.RunDirectory) is { } saved)
+{
+    // Resuming: the run directory holds the options it was started with (a budget fitted then, on that machine's
+    // timings); fitting again could choose other epochs, and the run directory refuses different options.
+    options = saved;
+    AnsiConsole.MarkupLineInterpolated($"Resuming the run in {arguments.RunDirectory} with its own options.");
+}
+else if (arguments.Budget is { } budget)
+{
+    // The preset's epochs are sized for a fast 2-core machine; on a slower one they are cut to fit the budget, after
+    // a few SimCLR steps timed here (which also choose float32 or bfloat16).
+    var fitted = await ScanPresets.FitToBudgetAsync(options, dataset, budget, cancellationToken: cancellation.Token);
+    foreach (string decision in fitted.Decisions)
+        AnsiConsole.MarkupLineInterpolated($"[grey]fit:[/] {decision}");
+    options = fitted.Options;
+}
 var builder = ScanPipeline.Create().WithOptions(options).WithSeed(arguments.Seed);
 if (arguments.RunDirectory is not null)
     builder.WithRunDirectory(arguments.RunDirectory);

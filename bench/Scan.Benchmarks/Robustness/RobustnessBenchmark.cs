@@ -20,12 +20,15 @@ namespace Scan.Benchmarks.Robustness;
 /// SCAN on datasets of several sizes, shapes and class balances, next to k-means on raw pixels and k-means on the
 /// trained model's backbone features. Every dataset is drawn here with a fixed seed (this file is the script that
 /// makes them). Rows are appended to the Markdown output as they finish, so a long run leaves partial results.
-/// Run: dotnet run -c Release --project bench/Scan.Benchmarks -- robustness [--rows NAMES] [--out FILE] [--smoke]
+/// Run: dotnet run -c Release --project bench/Scan.Benchmarks -- robustness [--rows NAMES] [--seed S] [--set Section.Property=value] [--out FILE] [--smoke]
 /// NAMES is a comma-separated list of row names (see <c>list</c> in the usage line); --smoke shortens every stage.
 /// </summary>
 public sealed class RobustnessBenchmark : IComparison
 {
+    /// <summary>Seed of the data draws (fixed: every run sees the same subsets) and, unless --seed says otherwise, of SCAN.</summary>
     private const int Seed = 0;
+
+    private static long s_scanSeed = Seed;
 
     public string Name => "robustness";
 
@@ -44,7 +47,7 @@ public sealed class RobustnessBenchmark : IComparison
     internal static FittedOptions OptionsFor(IImageDataset data, int clusters)
     {
         var fitted = ScanPresets.ForAsync(data, clusters).GetAwaiter().GetResult();
-        fitted.Options.Seed = Seed;
+        fitted.Options.Seed = s_scanSeed;
         return fitted;
     }
 
@@ -53,6 +56,7 @@ public sealed class RobustnessBenchmark : IComparison
         string rowsArg = StringOption(args, "--rows", string.Join(",", AllRows));
         string outPath = StringOption(args, "--out", Path.Combine(FindRepositoryDirectory(), "bench", "results", "robustness.md"));
         bool smoke = args.Contains("--smoke");
+        s_scanSeed = long.Parse(StringOption(args, "--seed", Seed.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         s_overrides = args.Select((a, i) => (a, i)).Where(p => p.a == "--set" && p.i + 1 < args.Length)
             .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => (Path: kv[0].Split('.', 2), Value: kv[1]))
             .Select(x => (x.Path[0], x.Path[1], x.Value)).ToList();
@@ -65,7 +69,7 @@ public sealed class RobustnessBenchmark : IComparison
 
         torch.set_num_threads(2);
         string header =
-            $"\n## robustness run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(smoke ? " (--smoke: shortened stages, figures not meaningful)" : "")}\n\n" +
+            $"\n## robustness run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, SCAN seed {s_scanSeed}{(smoke ? " (--smoke: shortened stages, figures not meaningful)" : "")}\n\n" +
             "| row | images | K | method | wall s | ACC | NMI | ARI | empty clusters |\n|---|---|---|---|---|---|---|---|---|\n";
         Append(outPath, header);
         foreach (string row in rows)
@@ -130,6 +134,9 @@ public sealed class RobustnessBenchmark : IComparison
         Console.WriteLine("  quality: " + string.Join(", ", result.Stages.Select(st => st switch
         {
             MiningStageReport m when m.NeighborPurity is { } p => $"neighbour purity {p:F3}",
+            ClusteringStageReport c when c.Evaluation is { } e =>
+                $"Clustering ACC {e.Accuracy:F3} (head {c.SelectedHead} of {c.Heads.Count}, λ {c.Heads[c.SelectedHead].EntropyWeight:G3}" +
+                $"{(c.SelectedHead >= c.Heads.Count - options.Clustering.KMeansInitializedHeads ? ", from k-means" : "")})",
             { Evaluation: { } e } => $"{st.Stage} ACC {e.Accuracy:F3}",
             _ => null,
         }).Where(t => t is not null)));

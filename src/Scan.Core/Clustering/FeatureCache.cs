@@ -38,6 +38,9 @@ internal sealed class FeatureCache : IDisposable
         }
     }
 
+    /// <summary>Every image's features from pass <paramref name="pass"/> (N x FeatureDim), owned by the cache.</summary>
+    public Tensor Pass(int pass) => _passes[pass];
+
     /// <summary>Features of <paramref name="indices"/> from pass <c>pass mod passes</c>.</summary>
     public Tensor Features(int pass, Tensor indices)
     {

@@ -72,9 +72,24 @@ public sealed class ScanClusteringOptions : IValidatableObject
     [EnumDataType(typeof(CachedViews), ErrorMessage = "FeatureCacheViews must be Strong, Weak or Unaugmented.")]
     public CachedViews FeatureCacheViews { get; set; } = CachedViews.Strong;
 
+    /// <summary>
+    /// With <see cref="UpdateBackbone"/> false: how many heads, the last ones, start from k-means on the cached
+    /// features instead of random weights (each from its own seed), so that they begin at the partition k-means finds
+    /// and SCAN moves them only where the neighbours disagree with it. The rest start at random, and the label-free
+    /// head choice compares both kinds. 0 (the default) starts every head at random, as the authors do.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = "KMeansInitializedHeads must be in [{1}, {2}].")]
+    public int KMeansInitializedHeads { get; set; }
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (KMeansInitializedHeads > Heads)
+        {
+            yield return new ValidationResult(
+                $"KMeansInitializedHeads ({KMeansInitializedHeads}) must not exceed Heads ({Heads}).",
+                new[] { nameof(KMeansInitializedHeads), nameof(Heads) });
+        }
         if (EntropyWeights is not null && EntropyWeights.Any(w => !(w >= 0 && w <= 1000)))
         {
             yield return new ValidationResult(

@@ -176,13 +176,20 @@ public sealed class ScanTrainer
                     ["consistency"] = results.Average(r => (double)r.Consistency.item<float>()),
                     ["entropy"] = results.Average(r => (double)r.Entropy.item<float>()),
                 };
-            }, cancellationToken, beginEpoch: _ =>
+            }, cancellationToken, beginEpoch: epoch =>
             {
                 if (_setup.Options.UpdateBackbone)
                     return;
+                bool fresh = cache is null && epoch.Epoch == 1;   // not resumed: the heads are still the initial ones
                 cache ??= new FeatureCache(model.Backbone, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
                     cancellationToken);
                 model.Backbone.eval();
+                if (fresh)
+                {
+                    int fromKMeans = _setup.Options.KMeansInitializedHeads;
+                    KMeansHeadInitialization.Apply(model, cache.Pass(0),
+                        Enumerable.Range(model.HeadCount - fromKMeans, fromKMeans).ToArray(), _setup.Seed, _setup.Logger, cancellationToken);
+                }
             });
 
             var headLosses = EvaluateHeads(model, source, neighbors, headLoss, cancellationToken);

@@ -68,6 +68,15 @@ public sealed class ClusteringModel : Module<Tensor, Tensor>
     /// <summary>Logits of one head from backbone features.</summary>
     public Tensor ForwardHead(int head, Tensor features) => cluster_head[head].call(features);
 
+    /// <summary>Overwrites one head's weight (Clusters x FeatureDim) and bias (Clusters), e.g. from k-means centroids.</summary>
+    internal void InitializeHead(int head, Tensor weight, Tensor bias)
+    {
+        using var noGrad = no_grad();
+        var linear = cluster_head[head];
+        linear.weight!.copy_(weight);
+        linear.bias!.copy_(bias);
+    }
+
     /// <summary>The parameters of the cluster heads only (for training the heads on frozen features).</summary>
     public IEnumerable<Parameter> HeadParameters() => cluster_head.parameters();
 }

@@ -128,6 +128,36 @@ public static class ScanPresets
         return Task.Run(() => PresetFitter.Fit(dataset, clusters, budget, device, logger, cancellationToken), cancellationToken);
     }
 
+    /// <summary>
+    /// <paramref name="preset"/> fitted to this machine within a wall-clock <paramref name="budget"/>: a few of the
+    /// preset's own SimCLR steps are timed here on these images (which also settles
+    /// <see cref="Training.TrainingPrecision.Auto"/>), the whole run is priced from them, and when it would not fit
+    /// the stages are shortened, never lengthened: self-labelling first, then SimCLR. On a machine fast enough for
+    /// the preset, the options come back unchanged but for the precision. The probe takes a few seconds, counted in
+    /// the budget.
+    /// </summary>
+    /// <param name="preset">The options to fit, e.g. <see cref="FashionMnistQuick"/>; not modified.</param>
+    /// <param name="dataset">The images the run will train on.</param>
+    /// <param name="budget">Wall time for the whole run.</param>
+    /// <param name="device">"cpu" (default) or "cuda[:N]", where the steps are timed and trained.</param>
+    /// <param name="logger">Receives the measurements and one line per decision.</param>
+    /// <param name="cancellationToken">Stops the probe.</param>
+    /// <returns>The fitted copy, the measurements, the planned steps and the reasons, one sentence each.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The budget is not positive.</exception>
+    /// <example>
+    /// <code>
+    /// var fitted = await ScanPresets.FitToBudgetAsync(ScanPresets.FashionMnistQuick(), dataset, TimeSpan.FromMinutes(9));
+    /// using var result = await ScanPipeline.Create().WithOptions(fitted.Options).Build().RunAsync(dataset);
+    /// </code>
+    /// </example>
+    public static Task<FittedOptions> FitToBudgetAsync(ScanOptions preset, IImageDataset dataset, TimeSpan budget,
+        string device = "cpu", ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(dataset);
+        return Task.Run(() => PresetFitter.FitToBudget(preset, dataset, budget, device, logger, cancellationToken), cancellationToken);
+    }
+
     /// <summary>A preset by name (case-insensitive): cifar10, cifar20, stl10, fashion-mnist-quick, fashion-mnist-full.</summary>
     /// <exception cref="ArgumentException">The name is not one of those.</exception>
     public static ScanOptions ByName(string name) => name.ToLowerInvariant() switch

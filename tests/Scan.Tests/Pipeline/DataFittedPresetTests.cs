@@ -112,4 +112,56 @@ public sealed class DataFittedPresetTests
         result.Precision.Should().Be(result.PrecisionMeasurement.BFloat16Speedup >= PrecisionChoice.MinimumBFloat16Speedup
             ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32);
     }
+    /// <summary>A small preset for <see cref="ScanPresets.FitToBudgetAsync"/> on <see cref="SyntheticImages"/>.</summary>
+    private static ScanOptions SmallPreset()
+    {
+        var o = new ScanOptions();
+        o.Backbone = new Scan.Core.Models.BackboneOptions { Architecture = Scan.Core.Models.BackboneArchitecture.SmallResNet, Width = 16 };
+        o.Pretext.BatchSize = 32;
+        o.Pretext.ProjectionDim = 16;
+        o.Pretext.Epochs = 40;
+        o.Pretext.WarmupEpochs = 4;
+        o.Pretext.Precision = TrainingPrecision.Auto;
+        o.Clustering.Clusters = 4;
+        o.Clustering.Epochs = 5;
+        o.Clustering.BatchSize = 32;
+        o.SelfLabeling.Epochs = 10;
+        o.SelfLabeling.BatchSize = 32;
+        return o;
+    }
+
+    [Fact]
+    public async Task A_preset_that_fits_its_budget_keeps_its_schedule_and_the_callers_options_are_untouched()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);   // 64 images: 2 SimCLR steps an epoch
+        var preset = SmallPreset();
+        var fitted = await ScanPresets.FitToBudgetAsync(preset, data, TimeSpan.FromHours(10));
+
+        fitted.Options.Should().NotBeSameAs(preset);
+        fitted.Options.Pretext.Epochs.Should().Be(40);
+        fitted.Options.SelfLabeling.Epochs.Should().Be(10);
+        fitted.Options.SelfLabelingEnabled.Should().BeTrue();
+        fitted.Options.Pretext.Precision.Should().Be(fitted.Precision.Chosen, "Auto is settled by the probe");
+        preset.Pretext.Precision.Should().Be(TrainingPrecision.Auto, "the preset passed in is not modified");
+        fitted.Plan.PretextSteps.Should().Be(40 * 2);
+        fitted.Plan.EstimatedSeconds.Should().BePositive();
+        ShouldBeValid(fitted.Options);
+    }
+
+    [Fact]
+    public async Task A_preset_too_long_for_its_budget_loses_self_labelling_first_then_simclr_epochs_and_says_so()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        var preset = SmallPreset();
+        var a = await ScanPresets.FitToBudgetAsync(preset, data, TimeSpan.FromSeconds(0.1));
+        a.Options.Pretext.Epochs.Should().BeLessThan(40, "0.1 s cannot hold 80 SimCLR steps");
+        a.Options.Pretext.Epochs.Should().BeGreaterThanOrEqualTo(1);
+        a.Options.SelfLabelingEnabled.Should().BeFalse("self-labelling is cut before any SimCLR epoch");
+        a.Plan.SelfLabelingSteps.Should().Be(0);
+        a.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off")).And.Contain(d => d.StartsWith("SimCLR shortened from 40"))
+            .And.Contain(d => d.StartsWith("Warning"));
+        a.Options.Pretext.WarmupEpochs.Should().BeLessThanOrEqualTo(a.Options.Pretext.Epochs);
+        ShouldBeValid(a.Options);
+        await FluentActions.Awaiting(() => ScanPresets.FitToBudgetAsync(preset, data, TimeSpan.Zero)).Should().ThrowAsync<ArgumentOutOfRangeException>();
+    }
 }

@@ -33,6 +33,9 @@ internal static class PresetFitter
     /// and 0.83 (digits); adding the pixels made them 0.68 and 0.95.</summary>
     private const double PixelWeight = 1.0;
 
+    /// <summary>Of the 8 heads, how many start from k-means on the cached features (<see cref="Clustering.ScanClusteringOptions.KMeansInitializedHeads"/>).</summary>
+    internal const int KMeansInitializedHeads = 4;
+
     /// <summary>SCAN optimizer steps: heads on cached features cost milliseconds a step, so this is not budgeted.</summary>
     private const int ClusteringSteps = 4000;
 
@@ -91,6 +94,105 @@ internal static class PresetFitter
         foreach (var line in fit.Decisions)
             logger?.LogInformation("Fit: {Decision}", line);
         return new FittedOptions(fit.Options, total, measurement, plan, fit.Decisions.AsReadOnly());
+    }
+
+    /// <summary>
+    /// A preset's schedule fitted to this machine: the preset's SimCLR step is timed here (resolving
+    /// <see cref="TrainingPrecision.Auto"/>), the whole run is priced, and when it does not fit the planned part of the
+    /// budget the stages are shortened, never lengthened: self-labelling first (the stage whose gain is least sure:
+    /// +2.3 to −4.8 ACC points on the Quick preset over the seeds and machines in BENCHMARKS.md), then SimCLR.
+    /// </summary>
+    public static FittedOptions FitToBudget(ScanOptions preset, IImageDataset dataset, TimeSpan budget, string device,
+        ILogger? logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (budget <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(budget), budget, "The budget must be positive.");
+        var clock = Stopwatch.StartNew();
+        var options = preset.Clone();
+        options.Device = device;
+        var fit = new Fitting(options);
+        int n = dataset.Count;
+        fit.Decide($"Data: {n} images of {dataset.Height}x{dataset.Width}, {dataset.Channels} channel(s); budget {budget.TotalMinutes:F1} min for the preset's schedule.");
+        if (options.Augmentation.Mean is null || options.Augmentation.Std is null)
+        {
+            var (mean, std) = DatasetStatistics.MeanStd(dataset);
+            options.Augmentation.Mean ??= mean;
+            options.Augmentation.Std ??= std;
+        }
+        var measurement = Probe(fit, dataset, device, logger, cancellationToken);
+        var cost = new RunCost(options, n, measurement);
+        double planned = PlannedShare * budget.TotalSeconds - clock.Elapsed.TotalSeconds;
+        int pretextEpochs = options.Pretext.Epochs, selfEpochs = options.SelfLabelingEnabled ? options.SelfLabeling.Epochs : 0;
+        double Total(int pretext, int self) => cost.FixedSeconds + pretext * cost.PretextEpochSeconds + self * cost.SelfLabelingEpochSeconds;
+        fit.Decide($"The preset as given: {pretextEpochs} SimCLR epochs ({cost.PretextEpochSeconds:F0} s each), {selfEpochs} self-labelling epochs ({cost.SelfLabelingEpochSeconds:F0} s each), {cost.FixedSeconds:F0} s for the rest: {Total(pretextEpochs, selfEpochs):F0} s against {planned:F0} s planned ({PlannedShare:P0} of the budget).");
+        if (Total(pretextEpochs, selfEpochs) > planned && selfEpochs > 0)
+        {
+            int keep = Math.Max(0, (int)((planned - Total(pretextEpochs, 0)) / cost.SelfLabelingEpochSeconds));
+            if (keep < selfEpochs)
+            {
+                selfEpochs = keep;
+                fit.Decide(keep > 0
+                    ? (FormattableString)$"Self-labelling shortened to {keep} epochs to fit the budget."
+                    : $"Self-labelling off: with {pretextEpochs} SimCLR epochs the budget leaves no room for it.");
+            }
+        }
+        if (Total(pretextEpochs, selfEpochs) > planned)
+        {
+            int keep = Math.Max(1, (int)((planned - Total(0, selfEpochs)) / cost.PretextEpochSeconds));
+            fit.Decide($"SimCLR shortened from {pretextEpochs} to {keep} epochs to fit the budget.");
+            if (keep < 0.6 * pretextEpochs)
+                fit.Decide($"Warning: {keep} of the preset's {pretextEpochs} SimCLR epochs fit in the budget on this machine; expect lower accuracy than BENCHMARKS.md reports, or give a larger budget.");
+            pretextEpochs = keep;
+        }
+        options.Pretext.Epochs = pretextEpochs;
+        options.Pretext.WarmupEpochs = Math.Min(options.Pretext.WarmupEpochs, Math.Max(0, pretextEpochs / 10));
+        if (selfEpochs == 0)
+            options.SelfLabelingEnabled = false;
+        else
+            options.SelfLabeling.Epochs = selfEpochs;
+        double estimate = clock.Elapsed.TotalSeconds + Total(pretextEpochs, selfEpochs);
+        fit.Decide($"Estimated wall time {estimate:F0} s of the {budget.TotalSeconds:F0} s budget.");
+        foreach (var line in fit.Decisions)
+            logger?.LogInformation("Fit: {Decision}", line);
+        var plan = new StagePlan(pretextEpochs * cost.PretextStepsPerEpoch, cost.ClusteringSteps, selfEpochs * cost.SelfLabelingStepsPerEpoch, estimate);
+        return new FittedOptions(options, budget, measurement, plan, fit.Decisions.AsReadOnly());
+    }
+
+    /// <summary>
+    /// What a run of the options on n images costs on this machine, from one timed
+    /// SimCLR step: everything is priced per SimCLR image (a source image's two views, forward and backward).
+    /// </summary>
+    private sealed class RunCost
+    {
+        public RunCost(ScanOptions options, int n, PrecisionMeasurement measurement)
+        {
+            double stepSeconds = measurement.Chosen == TrainingPrecision.BFloat16
+                ? measurement.BFloat16SecondsPerStep!.Value
+                : measurement.Float32SecondsPerStep;
+            double perImage = stepSeconds / options.Pretext.BatchSize;
+            PretextStepSeconds = stepSeconds;
+            PretextStepsPerEpoch = Math.Max(1, n / options.Pretext.BatchSize);
+            PretextEpochSeconds = PretextStepsPerEpoch * stepSeconds;
+            ClusteringSteps = options.Clustering.Epochs * Math.Max(1, n / options.Clustering.BatchSize);
+            double clustering = options.Clustering.UpdateBackbone
+                ? ClusteringSteps * options.Clustering.BatchSize * perImage
+                : ClusteringSteps * ClusteringStepSeconds * options.Clustering.Heads / 8.0 +
+                  n * perImage * ForwardShare * 2 * options.Clustering.FeatureCachePasses;
+            FixedSeconds = 10 + n * perImage * ForwardShare * FixedPasses + clustering;
+            int selfBatch = options.SelfLabeling.BatchSize;
+            SelfLabelingStepsPerEpoch = Math.Max(1, n / selfBatch);
+            SelfLabelingEpochSeconds = SelfLabelingStepsPerEpoch * selfBatch * perImage * SelfLabelShare;
+        }
+
+        public double PretextStepSeconds { get; }
+        public int PretextStepsPerEpoch { get; }
+        public double PretextEpochSeconds { get; }
+        public int ClusteringSteps { get; }
+        public double FixedSeconds { get; }
+        public int SelfLabelingStepsPerEpoch { get; }
+        public double SelfLabelingEpochSeconds { get; }
     }
 
     /// <summary>The options being fitted and the sentence behind each choice, in the order made.</summary>
@@ -153,11 +255,14 @@ internal static class PresetFitter
         // 0.56). Every pass of an un-augmented cache is the same, so one is embedded.
         o.Clustering.FeatureCacheViews = Clustering.CachedViews.Unaugmented;
         o.Clustering.FeatureCachePasses = 1;
+        // Half the heads start from k-means on those features (one per λ), half at random: on small data, where SCAN
+        // from random heads ended below k-means on its own features, the k-means start keeps what k-means found.
+        o.Clustering.KMeansInitializedHeads = KMeansInitializedHeads;
         o.Clustering.LearningRate = 1e-3;
         int clusteringBatch = PowerOfTwoAtMost(Math.Clamp(n / 3, 16, 256));
         o.Clustering.BatchSize = clusteringBatch;
         o.Clustering.Epochs = Math.Clamp(CeilDiv(ClusteringSteps, n / clusteringBatch), 20, 200);
-        fit.Decide($"SCAN: 8 heads on cached un-augmented features (λ 1, 2, 3, 5), batch {clusteringBatch}, {o.Clustering.Epochs} epochs.");
+        fit.Decide($"SCAN: 8 heads on cached un-augmented features (λ 1, 2, 3, 5; {KMeansInitializedHeads} start from k-means), batch {clusteringBatch}, {o.Clustering.Epochs} epochs.");
     }
 
     /// <summary>The probe: real SimCLR steps on these images, in both precisions; the faster one, if clearly so, is kept.</summary>
@@ -178,53 +283,42 @@ internal static class PresetFitter
     private static StagePlan PlanStages(Fitting fit, int n, PrecisionMeasurement measurement, TimeSpan total, Stopwatch clock)
     {
         var o = fit.Options;
-        double stepSeconds = measurement.Chosen == TrainingPrecision.BFloat16
-            ? measurement.BFloat16SecondsPerStep!.Value
-            : measurement.Float32SecondsPerStep;
-        int pretextBatch = o.Pretext.BatchSize;
-        double perImage = stepSeconds / pretextBatch;
-        int clusteringSteps = o.Clustering.Epochs * Math.Max(1, n / o.Clustering.BatchSize);
-        // The feature cache applies its recipe on the CPU before each forward pass: twice a plain forward.
-        double fixedSeconds = 10 + n * perImage * ForwardShare * (FixedPasses + 2 * o.Clustering.FeatureCachePasses) +
-                              clusteringSteps * ClusteringStepSeconds;
-        double training = Math.Max(0, PlannedShare * total.TotalSeconds - clock.Elapsed.TotalSeconds - fixedSeconds);
+        o.SelfLabeling.BatchSize = Math.Clamp(n / 3, 16, 500);
+        var cost = new RunCost(o, n, measurement);
+        double training = Math.Max(0, PlannedShare * total.TotalSeconds - clock.Elapsed.TotalSeconds - cost.FixedSeconds);
 
         bool selfLabel = n >= SelfLabelingMinImages;
         double pretextShare = selfLabel ? PretextShare : 1.0;
-        int pretextSteps = Math.Max(1, (int)(pretextShare * training / stepSeconds));
-        int stepsPerEpoch = Math.Max(1, n / pretextBatch);
+        int pretextSteps = Math.Max(1, (int)(pretextShare * training / cost.PretextStepSeconds));
+        int stepsPerEpoch = cost.PretextStepsPerEpoch;
         o.Pretext.Epochs = Math.Clamp((int)Math.Round((double)pretextSteps / stepsPerEpoch), 1, 2000);
         o.Pretext.WarmupEpochs = o.Pretext.Epochs >= 10 ? Math.Max(1, o.Pretext.Epochs / 20) : 0;
         fit.Decide($"SimCLR: {pretextSteps} steps in {pretextShare * training:F0} s = {o.Pretext.Epochs} epochs of {stepsPerEpoch} steps, {o.Pretext.WarmupEpochs} warm-up.");
         if (pretextSteps < 300)
             fit.Decide($"Warning: {pretextSteps} SimCLR steps are few (the calibration used 500 to 1,200); a larger budget gives better features.");
 
-        int selfBatch = Math.Clamp(n / 3, 16, 500);
-        double selfStepSeconds = selfBatch * perImage * SelfLabelShare;
-        int selfStepsPerEpoch = Math.Max(1, n / selfBatch);
-        PlanSelfLabeling(fit, n, selfBatch, selfStepsPerEpoch, selfStepSeconds, selfLabel ? (1 - pretextShare) * training : null);
+        PlanSelfLabeling(fit, n, cost, selfLabel ? (1 - pretextShare) * training : null);
 
         int actualPretextSteps = o.Pretext.Epochs * stepsPerEpoch;
-        int actualSelfSteps = o.SelfLabelingEnabled ? o.SelfLabeling.Epochs * selfStepsPerEpoch : 0;
-        double estimate = clock.Elapsed.TotalSeconds + fixedSeconds + actualPretextSteps * stepSeconds +
-                          actualSelfSteps * selfStepSeconds;
+        int selfEpochs = o.SelfLabelingEnabled ? o.SelfLabeling.Epochs : 0;
+        double estimate = clock.Elapsed.TotalSeconds + cost.FixedSeconds + o.Pretext.Epochs * cost.PretextEpochSeconds +
+                          selfEpochs * cost.SelfLabelingEpochSeconds;
         fit.Decide($"Estimated wall time {estimate:F0} s of the {total.TotalSeconds:F0} s budget.");
-        return new StagePlan(actualPretextSteps, clusteringSteps, actualSelfSteps, estimate);
+        return new StagePlan(actualPretextSteps, cost.ClusteringSteps, selfEpochs * cost.SelfLabelingStepsPerEpoch, estimate);
     }
 
     /// <summary>Self-labelling's epochs in the seconds left to it (null: too few images for it to help).</summary>
-    private static void PlanSelfLabeling(Fitting fit, int n, int batch, int stepsPerEpoch, double stepSeconds, double? seconds)
+    private static void PlanSelfLabeling(Fitting fit, int n, RunCost cost, double? seconds)
     {
         var o = fit.Options;
-        o.SelfLabeling.BatchSize = batch;
-        int epochs = seconds is { } s ? Math.Min((int)(s / stepSeconds) / stepsPerEpoch, 20) : 0;
+        int epochs = seconds is { } s ? Math.Min((int)(s / cost.SelfLabelingEpochSeconds), 20) : 0;
         FormattableString? off = seconds is null
             ? (FormattableString)$"Self-labelling off: {n} images are fewer than {SelfLabelingMinImages}, where it lowered the SCAN stage's accuracy; SimCLR gets its time."
-            : epochs < 1 ? (FormattableString)$"Self-labelling off: the budget leaves {seconds:F0} s, less than one epoch ({stepsPerEpoch * stepSeconds:F0} s)." : null;
+            : epochs < 1 ? (FormattableString)$"Self-labelling off: the budget leaves {seconds:F0} s, less than one epoch ({cost.SelfLabelingEpochSeconds:F0} s)." : null;
         if (off is null)
         {
             o.SelfLabeling.Epochs = epochs;
-            fit.Decide($"Self-labelling: batch {batch}, {epochs} epochs ({epochs * stepsPerEpoch} steps).");
+            fit.Decide($"Self-labelling: batch {o.SelfLabeling.BatchSize}, {epochs} epochs ({epochs * cost.SelfLabelingStepsPerEpoch} steps).");
             return;
         }
         o.SelfLabelingEnabled = false;
