@@ -28,7 +28,7 @@ internal static class DecodeImages
                 count = dataset.Count;
                 pixels = new byte[count * 3 * settings.Size * settings.Size];
                 for (int i = 0; i < count; i++)
-                    dataset.CopyStoredBytes(i, pixels.AsSpan(i * 3 * settings.Size * settings.Size, 3 * settings.Size * settings.Size));
+                    dataset.Store.CopyStoredBytes(i, pixels.AsSpan(i * 3 * settings.Size * settings.Size, 3 * settings.Size * settings.Size));
             }
             output.WriteLine($"decoded {count} {Convert.ToBase64String(pixels)}");
             output.WriteLine($"vmhwm {PeakRssKilobytes()}");

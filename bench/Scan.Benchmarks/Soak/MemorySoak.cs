@@ -84,8 +84,8 @@ public sealed class MemorySoak : IComparison
             using var model = new ClusteringModel(ResNetBackbone.Small(1, width), clusters: 10);
             var weak = AugmentationRecipes.Weak(normalization, new WeakViewOptions());
             var strong = AugmentationRecipes.Strong(normalization, new StrongViewOptions());
-            var options = new SelfLabelOptions { Epochs = epochs, BatchSize = batch, ConfidenceThreshold = threshold };
-            new SelfLabeler(options, weak, strong, seed: 1).TrainAsync(model, dataset, progress: probe).GetAwaiter().GetResult();
+            var options = new SelfLabelingOptions { Epochs = epochs, BatchSize = batch, ConfidenceThreshold = threshold };
+            new SelfLabelingTrainer(options, weak, strong, seed: 1).TrainAsync(model, dataset, progress: probe).GetAwaiter().GetResult();
         }
 
         GC.Collect();

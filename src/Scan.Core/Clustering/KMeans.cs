@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Scan.Core.Clustering;
 
 /// <summary>Settings of <see cref="KMeans"/>.</summary>
-public sealed class KMeansOptions
+internal sealed class KMeansOptions
 {
     /// <summary>Number of clusters K; must be in [1, N].</summary>
     public int Clusters { get; set; } = 10;
@@ -31,7 +31,7 @@ public sealed class KMeansOptions
 /// <param name="Dimensions">D, the feature count of every centroid.</param>
 /// <param name="Inertia">Sum of squared distances of rows to their centroid.</param>
 /// <param name="Iterations">Lloyd iterations run by the kept initialisation.</param>
-public sealed record KMeansResult(int[] Assignments, float[] Centroids, int Dimensions, double Inertia, int Iterations)
+internal sealed record KMeansResult(int[] Assignments, float[] Centroids, int Dimensions, double Inertia, int Iterations)
 {
     /// <summary>Number of clusters K.</summary>
     public int Clusters => Centroids.Length / Dimensions;
@@ -54,7 +54,7 @@ public sealed record KMeansResult(int[] Assignments, float[] Centroids, int Dime
 /// initialisations keeping the lowest inertia. Distances are computed with TorchSharp matrix products in chunks
 /// of rows, so 60,000 x 784 runs in seconds. Deterministic for a given seed.
 /// </summary>
-public static class KMeans
+internal static class KMeans
 {
     private const int ChunkRows = 4096;
 

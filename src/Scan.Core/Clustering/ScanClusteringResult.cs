@@ -30,12 +30,12 @@ public sealed record HeadLoss(int Head, double Total, double Consistency, double
     public double SizeEntropy { get; init; }
 
     /// <summary>True when the partition has an empty cluster or a size entropy below
-    /// <see cref="ClusterHealth.MinSizeEntropyRatio"/>·ln K: such a head is only kept when every head is.</summary>
+    /// 0.75·ln K (an entropy that still admits a 10:1 class imbalance over 10 clusters): such a head is only kept when every head is.</summary>
     public bool Degenerate { get; init; }
 }
 
 /// <summary>The label-free rule that tells a degenerate partition from a usable one.</summary>
-public static class ClusterHealth
+internal static class ClusterHealth
 {
     /// <summary>A partition whose cluster-size entropy is below this share of ln K is degenerate. 0.75 still admits a
     /// 10:1 class imbalance over 10 clusters (entropy ≈ 0.85·ln 10) and rejects a partition with 7 of 10 clusters

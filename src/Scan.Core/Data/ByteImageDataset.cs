@@ -5,18 +5,21 @@ using static TorchSharp.torch;
 namespace Scan.Core.Data;
 
 /// <summary>
-/// An image dataset whose pixels stay 8-bit until a batch is read: raw files are read as batches need them, compressed or decoded
-/// images are kept as one compact byte array, and conversion to float happens per batch in <see cref="GetBatch"/>,
-/// straight from the stored bytes into the batch tensor.
-/// Base of the file-backed loaders (<see cref="IdxDataset"/>, <see cref="CifarDataset"/>, <see cref="Stl10Dataset"/>,
-/// <see cref="ImageFolderDataset"/>). Reading batches is thread-safe; dispose the dataset to release mapped files.
+/// The pixel store of the file-backed loaders (<see cref="IdxDataset"/>, <see cref="CifarDataset"/>,
+/// <see cref="Stl10Dataset"/>, <see cref="ImageFolderDataset"/>), each of which holds one and forwards
+/// <see cref="IImageDataset"/> to it: pixels stay 8-bit until a batch is read; raw files are read as batches need them,
+/// compressed or decoded images are kept as one compact byte array, and conversion to float happens per batch in
+/// <see cref="GetBatch"/>, straight from the stored bytes into the batch tensor. Reading batches is thread-safe;
+/// dispose the store (its dataset does) to release mapped files.
 /// </summary>
-public abstract class ByteImageDataset : IImageDataset, IDisposable
+internal sealed class ByteImageDataset : IImageDataset, IDisposable
 {
     private readonly PixelSource _pixels;
+    private readonly object _owner;
     private readonly bool _columnMajor;
     private bool _disposed;
 
+    /// <param name="owner">The public dataset that holds this store: the object a read after disposal names.</param>
     /// <param name="pixels">The images, each C·H·W bytes; owned (disposed with the dataset).</param>
     /// <param name="channels">C, 1 or 3.</param>
     /// <param name="height">H.</param>
@@ -24,11 +27,12 @@ public abstract class ByteImageDataset : IImageDataset, IDisposable
     /// <param name="labels">One label per image, already validated, or null.</param>
     /// <param name="classNames">Names indexed by label, or null.</param>
     /// <param name="columnMajor">Each channel is stored column by column (STL-10) and is transposed when read.</param>
-    private protected ByteImageDataset(PixelSource pixels, int channels, int height, int width, int[]? labels,
+    internal ByteImageDataset(object owner, PixelSource pixels, int channels, int height, int width, int[]? labels,
         IReadOnlyList<string>? classNames, bool columnMajor = false)
     {
         if (pixels.ImageBytes != channels * height * width)
             throw new ArgumentException($"The pixel source has {pixels.ImageBytes}-byte images; expected {channels}x{height}x{width}.", nameof(pixels));
+        _owner = owner;
         _pixels = pixels;
         _columnMajor = columnMajor;
         Channels = channels;
@@ -126,7 +130,7 @@ public abstract class ByteImageDataset : IImageDataset, IDisposable
 
     private void CheckBatch(ReadOnlySpan<int> indices, int bytesPerPixel)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, _owner);
         DatasetChecks.CheckIndices(indices, Count);
         long bytes = (long)indices.Length * _pixels.ImageBytes * bytesPerPixel;
         if (bytes > int.MaxValue)
@@ -142,11 +146,10 @@ public abstract class ByteImageDataset : IImageDataset, IDisposable
             return;
         _disposed = true;
         _pixels.Dispose();
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>Checks labels read from a file against the class count; the message names the file.</summary>
-    private protected static void CheckFileLabels(ReadOnlySpan<int> labels, int classCount, string path, string format)
+    internal static void CheckFileLabels(ReadOnlySpan<int> labels, int classCount, string path, string format)
     {
         for (int i = 0; i < labels.Length; i++)
         {
@@ -155,4 +158,12 @@ public abstract class ByteImageDataset : IImageDataset, IDisposable
                     $"'{path}' gives image {i} the label {labels[i]}; expected 0 to {classCount - 1} for {format}.");
         }
     }
+}
+
+/// <summary>A dataset whose images are read from a <see cref="ByteImageDataset"/> store: lets
+/// <see cref="ImageDatasetExtensions.ReadAll"/> copy stored bytes without a round trip through floats.</summary>
+internal interface IByteImageDataset
+{
+    /// <summary>The store the dataset reads from.</summary>
+    ByteImageDataset Store { get; }
 }

@@ -6,9 +6,11 @@ namespace Scan.Core.Data;
 /// <summary>Helpers every <see cref="IImageDataset"/> gets: subset views and reading all images at once.</summary>
 public static class ImageDatasetExtensions
 {
-    /// <summary>A view of the images at <paramref name="indices"/>, in that order.</summary>
+    /// <summary>A view of the images at <paramref name="indices"/>, in that order (indices may repeat): reads go to
+    /// <paramref name="dataset"/>, the view owns nothing and is valid as long as the dataset is; labels are taken
+    /// along.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the dataset.</exception>
-    public static ImageDatasetSubset Subset(this IImageDataset dataset, IReadOnlyList<int> indices) => new(dataset, indices);
+    public static IImageDataset Subset(this IImageDataset dataset, IReadOnlyList<int> indices) => new ImageDatasetSubset(dataset, indices);
 
     /// <summary>
     /// Reads every image into one tensor of shape (Count, C, H, W), batch by batch so that only one batch of floats is
@@ -38,7 +40,7 @@ public static class ImageDatasetExtensions
             var slice = indices.AsSpan(0, length);
             Tensor batch = (dataset, dtype) switch
             {
-                (ByteImageDataset bytes, ScalarType.Byte) => bytes.GetBytes(slice),
+                (IByteImageDataset stored, ScalarType.Byte) => stored.Store.GetBytes(slice),
                 (_, ScalarType.Byte) => dataset.GetBatch(slice).mul_(255f).round_().to_type(ScalarType.Byte),
                 _ => dataset.GetBatch(slice),
             };

@@ -11,7 +11,7 @@ namespace Scan.Core.Evaluation;
 /// int[] firstClusterImages = prototypes[0].ToArray();
 /// </code>
 /// </example>
-public static class ClusterPrototypes
+internal static class ClusterPrototypes
 {
     /// <summary>
     /// For each cluster, the indices of its <paramref name="samplesPerCluster"/> most confident samples, by

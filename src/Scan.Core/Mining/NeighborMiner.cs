@@ -26,8 +26,8 @@ namespace Scan.Core.Mining;
 /// <example>
 /// <code>
 /// using var features = FeatureExtractor.Embed(dataset, x => model.call(x));
-/// var neighbors = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 20 }).Mine(features);
-/// double purity = NeighborPurity.Compute(neighbors, dataset.Labels!);
+/// var neighbors = await new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 20 }).MineAsync(features, cancellationToken: ct);
+/// ReadOnlySpan&lt;int&gt; firstImageNeighbors = neighbors.GetIndices(0);
 /// </code>
 /// </example>
 /// </remarks>
@@ -65,7 +65,32 @@ public sealed class NeighborMiner
     public NeighborSet Mine(
         Tensor features,
         IProgress<MiningProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        MineOn(get_num_threads(), features, progress, cancellationToken);
+
+    /// <summary>Finds the K nearest neighbours of every row of <paramref name="features"/> as <see cref="Mine"/> does,
+    /// on a thread-pool thread, as the trainers' <c>TrainAsync</c> train: the calling thread is not blocked.</summary>
+    /// <remarks>The search uses as many threads as <c>torch.get_num_threads()</c> gives on the calling thread. The
+    /// result is the same as <see cref="Mine"/>'s, bit for bit. Do not dispose or modify
+    /// <paramref name="features"/> before the task completes.</remarks>
+    /// <param name="features">Shape (N, D), floating point, any device; not modified. Rows need not be normalised.</param>
+    /// <param name="progress">Receives the work done in anchors' worth, from the mining thread.</param>
+    /// <param name="cancellationToken">Checked between chunks or block pairs.</param>
+    /// <returns>The neighbours of the N anchors.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="Mine"/>; thrown before the task starts.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As for <see cref="Mine"/>; thrown before the task starts.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<NeighborSet> MineAsync(
+        Tensor features,
+        IProgress<MiningProgress>? progress = null,
         CancellationToken cancellationToken = default)
+    {
+        CheckShape(features);
+        int threads = get_num_threads();
+        return Task.Run(() => MineOn(threads, features, progress, cancellationToken), cancellationToken);
+    }
+
+    private void CheckShape(Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
         int k = Options.NumNeighbors;
@@ -75,7 +100,12 @@ public sealed class NeighborMiner
         if (features.dim() == 2 && features.shape[0] > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(features), features.shape[0],
                 $"At most {int.MaxValue} images can be mined, features has {features.shape[0]} rows.");
+    }
 
+    private NeighborSet MineOn(int threads, Tensor features, IProgress<MiningProgress>? progress, CancellationToken cancellationToken)
+    {
+        CheckShape(features);
+        int k = Options.NumNeighbors;
         cancellationToken.ThrowIfCancellationRequested();
         using var scope = NewDisposeScope();
         var device = Options.Device ?? features.device;
@@ -95,7 +125,7 @@ public sealed class NeighborMiner
                 // The kernel works on managed copies; the tensor is freed first to keep the peak memory low.
                 var rows = unit.data<float>().ToArray();
                 unit.Dispose();
-                CosineTopKSearch.Run(rows, n, d, k, Options.ChunkSize ?? DefaultBlockRows, get_num_threads(),
+                CosineTopKSearch.Run(rows, n, d, k, Options.ChunkSize ?? DefaultBlockRows, threads,
                     indices, similarities, report, cancellationToken);
                 return NeighborSet.Adopt(n, k, indices, similarities);
             }

@@ -4,7 +4,7 @@ namespace Scan.Core.Mining;
 /// Neighbour purity: the fraction of (anchor, neighbour) pairs whose ground-truth labels agree. The SCAN authors
 /// report it after mining as a check of the pretext features; labels are never used for training.
 /// </summary>
-public static class NeighborPurity
+internal static class NeighborPurity
 {
     /// <summary>
     /// Purity over the first <paramref name="topK"/> neighbours of every anchor (all K when null), so that purity

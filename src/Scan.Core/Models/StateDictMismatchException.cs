@@ -31,8 +31,8 @@ public sealed class StateDictMismatchException : Exception
     /// <summary>Names in the file (after prefix removal and renaming) the model does not have (reported in strict mode).</summary>
     public IReadOnlyList<string> UnexpectedKeys { get; }
 
-    /// <summary>Names present in both with different shapes.</summary>
-    public IReadOnlyList<StateDictShapeMismatch> ShapeMismatches { get; }
+    /// <summary>Names present in both with different shapes; the message lists them with both shapes.</summary>
+    internal IReadOnlyList<StateDictShapeMismatch> ShapeMismatches { get; }
 
     private static string BuildMessage(string path, string modelName, IReadOnlyList<string> missing,
         IReadOnlyList<string> unexpected, IReadOnlyList<StateDictShapeMismatch> shapes, string? hint)

@@ -4,7 +4,7 @@ namespace Scan.Core.Models;
 /// <param name="Key">The model's name for it, e.g. <c>conv1.weight</c>.</param>
 /// <param name="Expected">The model's shape.</param>
 /// <param name="Found">The shape in the file.</param>
-public sealed record StateDictShapeMismatch(string Key, IReadOnlyList<long> Expected, IReadOnlyList<long> Found)
+internal sealed record StateDictShapeMismatch(string Key, IReadOnlyList<long> Expected, IReadOnlyList<long> Found)
 {
     /// <summary><c>conv1.weight: expected (16, 3, 3, 3), found (16, 1, 3, 3)</c>.</summary>
     public override string ToString() => $"{Key}: expected {Format(Expected)}, found {Format(Found)}";

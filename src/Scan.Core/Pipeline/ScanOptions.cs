@@ -56,7 +56,7 @@ public sealed class ScanOptions : IValidatableObject
     public ScanClusteringOptions Clustering { get; set; } = new();
 
     /// <summary>Stage 4, self-labelling.</summary>
-    public SelfLabelOptions SelfLabeling { get; set; } = new();
+    public SelfLabelingOptions SelfLabeling { get; set; } = new();
 
     /// <summary>Run the self-labelling stage (on by default).</summary>
     public bool SelfLabelingEnabled { get; set; } = true;

@@ -123,7 +123,7 @@ public sealed class ScanPipelineBuilder
     }
 
     /// <summary>Adjusts the self-labelling stage and turns it on.</summary>
-    public ScanPipelineBuilder WithSelfLabeling(Action<SelfLabelOptions>? configure = null)
+    public ScanPipelineBuilder WithSelfLabeling(Action<SelfLabelingOptions>? configure = null)
     {
         _options.SelfLabelingEnabled = true;
         configure?.Invoke(_options.SelfLabeling);

@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace Scan.Core.Training;
 
 /// <summary>
-/// What the three trainers (<see cref="Pretext.SimClrTrainer"/>, <see cref="Clustering.ScanTrainer"/>,
-/// <see cref="SelfLabeling.SelfLabeler"/>) share, written once: the options checked at construction and again when a
+/// What the three trainers (<see cref="Pretext.SimClrTrainer"/>, <see cref="Clustering.ScanClusteringTrainer"/>,
+/// <see cref="SelfLabeling.SelfLabelingTrainer"/>) share, written once: the options checked at construction and again when a
 /// run starts (they are the caller's object and may have changed), the device, seed and logger, the start-of-run
 /// checks of the dataset against the model, and the <see cref="EpochLoop"/> set-up.
 /// </summary>

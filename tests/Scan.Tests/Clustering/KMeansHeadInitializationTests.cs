@@ -48,7 +48,7 @@ public class KMeansHeadInitializationTests
         {
             random.manual_seed(1);
             using var model = new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 2);
-            var result = await new ScanTrainer(options, new NoAugmentation(), new NoAugmentation(), seed: 3).TrainAsync(model, data, neighbors);
+            var result = await new ScanClusteringTrainer(options, new NoAugmentation(), new NoAugmentation(), seed: 3).TrainAsync(model, data, neighbors);
             using var noGrad = no_grad();
             model.eval();
             var predicted = model.forward(data.GetBatch(Enumerable.Range(0, data.Count).ToArray())).argmax(1).data<long>().ToArray().Select(v => (int)v).ToArray();

@@ -12,7 +12,7 @@ public class DatasetViewTests
     {
         using var source = InMemoryImageDataset.FromBytes(Pixels(5), 1, 2, 2, labels: [10, 11, 12, 13, 14]);
 
-        var subset = source.Subset([4, 1, 4]);
+        var subset = (ImageDatasetSubset)source.Subset([4, 1, 4]);
         using var fromSubset = subset.GetBatch([0, 1, 2]);
         using var fromSource = source.GetBatch([4, 1, 4]);
 

@@ -35,9 +35,9 @@ public sealed class HealthCheckTests
         empty.Degenerate.Should().BeTrue();
         balanced.Degenerate.Should().BeFalse();
 
-        ScanTrainer.SelectHead(new[] { collapsed, empty, balanced, worse }).Should().Be(2);
+        ScanClusteringTrainer.SelectHead(new[] { collapsed, empty, balanced, worse }).Should().Be(2);
         // With every head degenerate the most balanced is kept, not the lowest loss.
-        ScanTrainer.SelectHead(new[] { collapsed, empty }).Should().Be(1);
+        ScanClusteringTrainer.SelectHead(new[] { collapsed, empty }).Should().Be(1);
     }
 
     [Fact]

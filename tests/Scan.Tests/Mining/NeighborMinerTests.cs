@@ -94,6 +94,37 @@ public class NeighborMinerTests
         reports.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MineAsync_returns_what_Mine_returns_bit_for_bit(bool tensorProducts)
+    {
+        var x = MiningData.GaussianWithDuplicates(n: 157, d: 12, seed: 1);
+        using var features = MiningData.ToTensor(x);
+        var miner = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 9, ChunkSize = 40, UseTensorProducts = tensorProducts });
+
+        var reports = new List<MiningProgress>();
+        var mined = await miner.MineAsync(features, new SynchronousProgress<MiningProgress>(reports.Add));
+        var expected = miner.Mine(features);
+
+        mined.Indices.ToArray().Should().Equal(expected.Indices.ToArray());
+        mined.Similarities.ToArray().Should().Equal(expected.Similarities.ToArray());
+        reports.Should().NotBeEmpty();
+        reports[^1].Should().Be(new MiningProgress(157, 157));
+    }
+
+    [Fact]
+    public async Task MineAsync_checks_its_input_before_the_task_starts_and_honours_a_cancelled_token()
+    {
+        using var features = randn(10, 3);
+
+        Action tooMany = () => _ = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 10 }).MineAsync(features);
+        var cancelled = () => new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 3 }).MineAsync(features, cancellationToken: new CancellationToken(canceled: true));
+
+        tooMany.Should().Throw<ArgumentOutOfRangeException>().Where(e => e.Message.Contains("NumNeighbors = 10"));
+        await cancelled.Should().ThrowAsync<OperationCanceledException>();
+    }
+
     [Fact]
     public void Rows_need_not_be_normalised_and_the_input_is_not_modified()
     {

@@ -56,24 +56,24 @@ public sealed class NumericalDivergenceTests : IDisposable
         // Anchors and neighbours are augmented separately: call 5 is epoch 2, step 1.
         var full = new ScanClusteringOptions { Clusters = 4, Heads = 2, Epochs = 3, BatchSize = 32, LearningRate = 1e-3 };
         yield return new Case("Clustering (full network), -Infinity", ScanStage.Clustering, 3, seed => TinyModels.Clustering(seed, heads: 2),
-            (m, aug, ckpt, p) => new ScanTrainer(full, aug, new NoAugmentation(), seed: 4).TrainAsync((ClusteringModel)m, Data, Neighbors, ckpt, p),
+            (m, aug, ckpt, p) => new ScanClusteringTrainer(full, aug, new NoAugmentation(), seed: 4).TrainAsync((ClusteringModel)m, Data, Neighbors, ckpt, p),
             CleanCalls: 4, float.NegativeInfinity, Epoch: 2, "loss");
 
         // Heads only: one augmented pass per cache entry, epoch e pairs passes e-1 and e; pass 2 (call 3) is first
         // used in epoch 2.
         var heads = full.Clone(o => { o.UpdateBackbone = false; o.FeatureCachePasses = 3; o.LearningRate = 1e-2; });
         yield return new Case("Clustering (heads only), NaN", ScanStage.Clustering, 3, seed => TinyModels.Clustering(seed, heads: 2),
-            (m, aug, ckpt, p) => new ScanTrainer(heads, aug, new NoAugmentation(), seed: 4).TrainAsync((ClusteringModel)m, Data, Neighbors, ckpt, p),
+            (m, aug, ckpt, p) => new ScanClusteringTrainer(heads, aug, new NoAugmentation(), seed: 4).TrainAsync((ClusteringModel)m, Data, Neighbors, ckpt, p),
             CleanCalls: 2, float.NaN, Epoch: 2, "loss");
 
         // One weak and one strong view per step: call 3 is epoch 2, step 1.
-        var self = new SelfLabelOptions { Epochs = 3, BatchSize = 32, ConfidenceThreshold = 0.3, LearningRate = 1e-3 };
+        var self = new SelfLabelingOptions { Epochs = 3, BatchSize = 32, ConfidenceThreshold = 0.3, LearningRate = 1e-3 };
         yield return new Case("SelfLabeling (strong view), NaN", ScanStage.SelfLabeling, 3, seed => TinyModels.Clustering(seed),
-            (m, aug, ckpt, p) => new SelfLabeler(self, new NoiseAugmentation(0.02), aug, seed: 6).TrainAsync((ClusteringModel)m, Data, ckpt, p),
+            (m, aug, ckpt, p) => new SelfLabelingTrainer(self, new NoiseAugmentation(0.02), aug, seed: 6).TrainAsync((ClusteringModel)m, Data, ckpt, p),
             CleanCalls: 2, float.NaN, Epoch: 2, "strong-view logits");
         // NaN weak logits pass no confidence threshold: the loss alone would be a finite 0 here.
         yield return new Case("SelfLabeling (weak view), +Infinity", ScanStage.SelfLabeling, 3, seed => TinyModels.Clustering(seed),
-            (m, aug, ckpt, p) => new SelfLabeler(self, aug, new NoiseAugmentation(0.1), seed: 6).TrainAsync((ClusteringModel)m, Data, ckpt, p),
+            (m, aug, ckpt, p) => new SelfLabelingTrainer(self, aug, new NoiseAugmentation(0.1), seed: 6).TrainAsync((ClusteringModel)m, Data, ckpt, p),
             CleanCalls: 2, float.PositiveInfinity, Epoch: 2, "weak-view logits");
     }
 

@@ -34,7 +34,7 @@ public sealed class NumericalInputTests
     public static TheoryData<string, float> PixelCases()
     {
         var data = new TheoryData<string, float>();
-        foreach (var entry in new[] { "SimClrTrainer", "ScanTrainer (heads only)", "ScanTrainer (full)", "SelfLabeler",
+        foreach (var entry in new[] { "SimClrTrainer", "ScanClusteringTrainer (heads only)", "ScanClusteringTrainer (full)", "SelfLabelingTrainer",
                      "FeatureExtractor.Embed", "batches read from a dataset too large to hold", "ScanPipeline (normalisation given)" })
         {
             foreach (float value in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
@@ -57,11 +57,11 @@ public sealed class NumericalInputTests
                 using var model = TinyModels.Contrastive(1);
                 await new SimClrTrainer(new SimClrOptions { Epochs = 1, BatchSize = 32 }, new NoAugmentation()).TrainAsync(model, data);
             },
-            "ScanTrainer (heads only)" or "ScanTrainer (full)" => () => new ScanTrainer(
+            "ScanClusteringTrainer (heads only)" or "ScanClusteringTrainer (full)" => () => new ScanClusteringTrainer(
                     new ScanClusteringOptions { Clusters = 4, Epochs = 1, BatchSize = 32, UpdateBackbone = entry.Contains("full") },
                     new NoAugmentation(), new NoAugmentation())
                 .TrainAsync(clustering, data, neighbors),
-            "SelfLabeler" => () => new SelfLabeler(new SelfLabelOptions { Epochs = 1, BatchSize = 32 }, new NoAugmentation(), new NoAugmentation())
+            "SelfLabelingTrainer" => () => new SelfLabelingTrainer(new SelfLabelingOptions { Epochs = 1, BatchSize = 32 }, new NoAugmentation(), new NoAugmentation())
                 .TrainAsync(clustering, data),
             "FeatureExtractor.Embed" => () =>
             {

@@ -25,15 +25,15 @@ public sealed class NumericalLearningRateTests : IDisposable
 
     private static readonly SyntheticImages Data = new(perClass: 16, classes: 4);   // 64 images of 16x16
 
-    public static TheoryData<string> Trainers() => new() { "SimClrTrainer", "ScanTrainer (heads only)", "ScanTrainer (full)", "SelfLabeler" };
+    public static TheoryData<string> Trainers() => new() { "SimClrTrainer", "ScanClusteringTrainer (heads only)", "ScanClusteringTrainer (full)", "SelfLabelingTrainer" };
 
     private static object Construct(string trainer, double learningRate) => trainer switch
     {
         "SimClrTrainer" => new SimClrTrainer(new SimClrOptions { LearningRate = learningRate }, new NoAugmentation()),
-        "ScanTrainer (heads only)" => new ScanTrainer(new ScanClusteringOptions { LearningRate = learningRate, UpdateBackbone = false },
+        "ScanClusteringTrainer (heads only)" => new ScanClusteringTrainer(new ScanClusteringOptions { LearningRate = learningRate, UpdateBackbone = false },
             new NoAugmentation(), new NoAugmentation()),
-        "ScanTrainer (full)" => new ScanTrainer(new ScanClusteringOptions { LearningRate = learningRate }, new NoAugmentation(), new NoAugmentation()),
-        _ => new SelfLabeler(new SelfLabelOptions { LearningRate = learningRate }, new NoAugmentation(), new NoAugmentation()),
+        "ScanClusteringTrainer (full)" => new ScanClusteringTrainer(new ScanClusteringOptions { LearningRate = learningRate }, new NoAugmentation(), new NoAugmentation()),
+        _ => new SelfLabelingTrainer(new SelfLabelingOptions { LearningRate = learningRate }, new NoAugmentation(), new NoAugmentation()),
     };
 
     [Theory]
@@ -65,15 +65,15 @@ public sealed class NumericalLearningRateTests : IDisposable
                     (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("LearningRate").And.Contain("1000000");
                 }
                 return;
-            case "SelfLabeler":
-                var self = new SelfLabelOptions { Epochs = 1, BatchSize = 32 };
-                var labeler = new SelfLabeler(self, new NoAugmentation(), new NoAugmentation());
+            case "SelfLabelingTrainer":
+                var self = new SelfLabelingOptions { Epochs = 1, BatchSize = 32 };
+                var labeler = new SelfLabelingTrainer(self, new NoAugmentation(), new NoAugmentation());
                 self.LearningRate = 1e6;
                 train = () => labeler.TrainAsync(model, Data);
                 break;
             default:
                 var scan = new ScanClusteringOptions { Clusters = 4, Epochs = 1, BatchSize = 32, UpdateBackbone = trainer.Contains("full") };
-                var scanTrainer = new ScanTrainer(scan, new NoAugmentation(), new NoAugmentation());
+                var scanTrainer = new ScanClusteringTrainer(scan, new NoAugmentation(), new NoAugmentation());
                 scan.LearningRate = 1e6;
                 train = () => scanTrainer.TrainAsync(model, Data, neighbors);
                 break;
@@ -100,12 +100,12 @@ public sealed class NumericalLearningRateTests : IDisposable
                 var simclr = new SimClrOptions { Epochs = 5, BatchSize = 32, LearningRate = 100, Temperature = 0.5 };
                 e = await Diverges(() => new SimClrTrainer(simclr, new NoiseAugmentation(0.1), seed: 1).TrainAsync(contrastive, Data, checkpoint));
                 break;
-            case "SelfLabeler":
+            case "SelfLabelingTrainer":
                 stage = ScanStage.SelfLabeling;
                 var network = new ClusteringModel(new UnboundedBackbone(pixels, 32), 4);
                 model = network;
-                var self = new SelfLabelOptions { Epochs = 5, BatchSize = 32, LearningRate = 10, ConfidenceThreshold = 0.3 };
-                e = await Diverges(() => new SelfLabeler(self, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 1).TrainAsync(network, Data, checkpoint));
+                var self = new SelfLabelingOptions { Epochs = 5, BatchSize = 32, LearningRate = 10, ConfidenceThreshold = 0.3 };
+                e = await Diverges(() => new SelfLabelingTrainer(self, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 1).TrainAsync(network, Data, checkpoint));
                 break;
             default:
                 stage = ScanStage.Clustering;
@@ -115,7 +115,7 @@ public sealed class NumericalLearningRateTests : IDisposable
                 model = clustering;
                 var scan = new ScanClusteringOptions { Clusters = 4, Epochs = 5, BatchSize = 32, LearningRate = 10, UpdateBackbone = full, FeatureCachePasses = 2 };
                 using (var neighbors = Data.TrueNeighbors(3))
-                    e = await Diverges(() => new ScanTrainer(scan, new NoiseAugmentation(0.1), new NoAugmentation(), seed: 1).TrainAsync(clustering, Data, neighbors, checkpoint));
+                    e = await Diverges(() => new ScanClusteringTrainer(scan, new NoiseAugmentation(0.1), new NoAugmentation(), seed: 1).TrainAsync(clustering, Data, neighbors, checkpoint));
                 break;
         }
 

@@ -19,7 +19,7 @@ public sealed class NumericalSelfLabelingTests
 {
     private static readonly SyntheticImages Data = new(perClass: 16, classes: 4);   // 64 images: 2 steps of 32
 
-    private static readonly SelfLabelOptions Options = new()
+    private static readonly SelfLabelingOptions Options = new()
     {
         Epochs = 2, BatchSize = 32, ConfidenceThreshold = 0.5, FreezeBatchNorm = true, LearningRate = 1e-4,
     };
@@ -31,7 +31,7 @@ public sealed class NumericalSelfLabelingTests
         var steps = new StepRecorder();
         // Odd steps (weak-view calls 1, 3) erased: no confident sample; even steps scaled up: all confident.
         var weak = new ScalingAugmentation(call => call % 2 == 1 ? 0f : 1000f);
-        var result = await new SelfLabeler(Options, weak, new NoAugmentation(), seed: 1).TrainAsync(model, Data, progress: steps);
+        var result = await new SelfLabelingTrainer(Options, weak, new NoAugmentation(), seed: 1).TrainAsync(model, Data, progress: steps);
 
         steps.Confident.Should().Equal(0, 32, 0, 32);
         steps.Losses.Where((_, i) => i % 2 == 0).Should().OnlyContain(l => l == 0);
@@ -46,7 +46,7 @@ public sealed class NumericalSelfLabelingTests
         using var model = TinyModels.Clustering(2);
         var logger = new RecordingLogger();
         var weak = new ScalingAugmentation(_ => 0f);
-        var result = await new SelfLabeler(Options, weak, new NoAugmentation(), seed: 1, logger: logger).TrainAsync(model, Data);
+        var result = await new SelfLabelingTrainer(Options, weak, new NoAugmentation(), seed: 1, logger: logger).TrainAsync(model, Data);
 
         result.History.Should().HaveCount(2);
         result.History.Should().OnlyContain(h => h.Metrics["confident"] == 0 && h.Metrics["loss"] == 0);
@@ -63,14 +63,14 @@ public sealed class NumericalSelfLabelingTests
         // One confident batch first gives Adam momentum; the next three have no confident sample. With weight decay
         // (and momentum) an unconditional optimizer step would still move the weights.
         var weak = new ScalingAugmentation(call => call == 1 ? 1000f : 0f);
-        var options = new SelfLabelOptions
+        var options = new SelfLabelingOptions
         {
             Epochs = 2, BatchSize = 32, ConfidenceThreshold = 0.5, FreezeBatchNorm = true, LearningRate = 1e-2,
             WeightDecay = 0.1,
         };
         float[][]? afterFirstStep = null;
         var steps = new SnapshotAfterFirstStep(() => afterFirstStep ??= Snapshot(model));
-        var result = await new SelfLabeler(options, weak, new NoAugmentation(), seed: 1).TrainAsync(model, Data, progress: steps);
+        var result = await new SelfLabelingTrainer(options, weak, new NoAugmentation(), seed: 1).TrainAsync(model, Data, progress: steps);
 
         result.ConfidentPerEpoch.Should().Equal(32, 0);
         afterFirstStep.Should().NotBeNull();

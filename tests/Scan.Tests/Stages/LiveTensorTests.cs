@@ -23,7 +23,7 @@ public sealed class LiveTensorTests
 
     public static TheoryData<string> Stages() => new()
     {
-        "SimClrTrainer", "ScanTrainer (heads only)", "ScanTrainer (full)", "SelfLabeler", "SelfLabeler (EMA)",
+        "SimClrTrainer", "ScanClusteringTrainer (heads only)", "ScanClusteringTrainer (full)", "SelfLabelingTrainer", "SelfLabelingTrainer (EMA)",
         "FeatureExtractor + NeighborMiner", "ScanModel.Predict",
     };
 
@@ -45,14 +45,14 @@ public sealed class LiveTensorTests
             case "SimClrTrainer":
                 await new SimClrTrainer(new SimClrOptions { Epochs = 2, BatchSize = 32, LearningRate = 0.1 }, views).TrainAsync(contrastive, data);
                 break;
-            case "ScanTrainer (heads only)":
-            case "ScanTrainer (full)":
-                await new ScanTrainer(new ScanClusteringOptions { Clusters = 4, Heads = 2, Epochs = 2, BatchSize = 32, UpdateBackbone = stage.Contains("full"), FeatureCachePasses = 2 },
+            case "ScanClusteringTrainer (heads only)":
+            case "ScanClusteringTrainer (full)":
+                await new ScanClusteringTrainer(new ScanClusteringOptions { Clusters = 4, Heads = 2, Epochs = 2, BatchSize = 32, UpdateBackbone = stage.Contains("full"), FeatureCachePasses = 2 },
                     views, new NoAugmentation()).TrainAsync(clustering, data, neighbors);
                 break;
-            case "SelfLabeler":
-            case "SelfLabeler (EMA)":
-                await new SelfLabeler(new SelfLabelOptions { Epochs = 2, BatchSize = 32, ConfidenceThreshold = 0.3, UseEma = stage.Contains("EMA") },
+            case "SelfLabelingTrainer":
+            case "SelfLabelingTrainer (EMA)":
+                await new SelfLabelingTrainer(new SelfLabelingOptions { Epochs = 2, BatchSize = 32, ConfidenceThreshold = 0.3, UseEma = stage.Contains("EMA") },
                     new NoAugmentation(), views).TrainAsync(clustering, data);
                 break;
             case "FeatureExtractor + NeighborMiner":

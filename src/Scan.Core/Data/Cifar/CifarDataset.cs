@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Scan.Core.Data;
 
 /// <summary>
@@ -11,15 +13,57 @@ namespace Scan.Core.Data;
 /// using var train = CifarDataset.Open("data/cifar-100-binary", CifarVariant.Cifar100Coarse, CifarSplit.Train);
 /// </code>
 /// </example>
-public sealed class CifarDataset : ByteImageDataset
+public sealed class CifarDataset : IImageDataset, IDisposable, IByteImageDataset
 {
     private const int ImageBytes = 3 * 32 * 32;
 
     private CifarDataset(PixelSource pixels, int[] labels, CifarVariant variant)
-        : base(pixels, 3, 32, 32, labels, NamesOf(variant))
     {
+        Store = new ByteImageDataset(this, pixels, 3, 32, 32, labels, NamesOf(variant));
         Variant = variant;
     }
+
+    /// <summary>The 8-bit pixel store every read goes to.</summary>
+    internal ByteImageDataset Store { get; }
+
+    ByteImageDataset IByteImageDataset.Store => Store;
+
+    /// <inheritdoc />
+    public int Count => Store.Count;
+
+    /// <inheritdoc />
+    public int Channels => Store.Channels;
+
+    /// <inheritdoc />
+    public int Height => Store.Height;
+
+    /// <inheritdoc />
+    public int Width => Store.Width;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int>? Labels => Store.Labels;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? ClassNames => Store.ClassNames;
+
+    /// <inheritdoc />
+    /// <remarks>Values are <c>byte / 255f</c>, bit-identical to torchvision's ToTensor, converted straight from the
+    /// stored bytes into the batch tensor. Safe to call from several threads at once.</remarks>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of floats; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBatch(ReadOnlySpan<int> indices) => Store.GetBatch(indices);
+
+    /// <summary>
+    /// Reads the images at <paramref name="indices"/> as stored: one uint8 tensor of shape (N, C, H, W) with values
+    /// 0..255, on the CPU. The caller owns (disposes) the tensor. Safe to call from several threads at once.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below <see cref="Count"/>.</exception>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBytes(ReadOnlySpan<int> indices) => Store.GetBytes(indices);
+
+    /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>
+    public void Dispose() => Store.Dispose();
 
     /// <summary>The format and label set read.</summary>
     public CifarVariant Variant { get; }
@@ -98,7 +142,7 @@ public sealed class CifarDataset : ByteImageDataset
                 var fileLabels = new int[count];
                 for (int i = 0; i < count; i++)
                     fileLabels[i] = source.ReadByte((long)i * record + labelOffset);
-                CheckFileLabels(fileLabels, classCount, path, $"{classCount} {variant} classes");
+                ByteImageDataset.CheckFileLabels(fileLabels, classCount, path, $"{classCount} {variant} classes");
                 labels.AddRange(fileLabels);
             }
 

@@ -1,7 +1,7 @@
 namespace Scan.Core.Data;
 
 /// <summary>Channel counts of <see cref="ColorMode"/> values.</summary>
-public static class ColorModeExtensions
+internal static class ColorModeExtensions
 {
     /// <summary>Number of channels an image decoded in <paramref name="mode"/> has: 3 for RGB, 1 for grayscale.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined value.</exception>

@@ -142,7 +142,7 @@ public static class ImageDecoder
     /// Decodes an image file, resized to <paramref name="height"/> x <paramref name="width"/>, into 8-bit pixels laid
     /// out channel by channel (C, H, W): the compact form datasets keep in memory.
     /// </summary>
-    /// <returns>An array of <c>mode.Channels() * height * width</c> bytes.</returns>
+    /// <returns>An array of <c>channels × height × width (3 channels for RGB, 1 for grayscale)</c> bytes.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -166,7 +166,7 @@ public static class ImageDecoder
     /// <param name="height">Output height in pixels, at least 1.</param>
     /// <param name="width">Output width in pixels, at least 1.</param>
     /// <param name="mode">RGB (C = 3) or grayscale (C = 1).</param>
-    /// <param name="destination">Exactly <c>mode.Channels() * height * width</c> bytes.</param>
+    /// <param name="destination">Exactly <c>channels × height × width (3 channels for RGB, 1 for grayscale)</c> bytes.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or <paramref name="destination"/> has
     /// the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> or <paramref name="width"/> is below 1.</exception>

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Scan.Core.Data;
 
 /// <summary>
@@ -10,12 +12,54 @@ namespace Scan.Core.Data;
 /// using var batch = mnist.GetBatch(new[] { 0, 1, 2 }); // shape: (3, 1, 28, 28)
 /// </code>
 /// </example>
-public sealed class IdxDataset : ByteImageDataset
+public sealed class IdxDataset : IImageDataset, IDisposable, IByteImageDataset
 {
     private IdxDataset(PixelSource pixels, int height, int width, int[]? labels, IReadOnlyList<string>? classNames)
-        : base(pixels, 1, height, width, labels, classNames)
     {
+        Store = new ByteImageDataset(this, pixels, 1, height, width, labels, classNames);
     }
+
+    /// <summary>The 8-bit pixel store every read goes to.</summary>
+    internal ByteImageDataset Store { get; }
+
+    ByteImageDataset IByteImageDataset.Store => Store;
+
+    /// <inheritdoc />
+    public int Count => Store.Count;
+
+    /// <inheritdoc />
+    public int Channels => Store.Channels;
+
+    /// <inheritdoc />
+    public int Height => Store.Height;
+
+    /// <inheritdoc />
+    public int Width => Store.Width;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int>? Labels => Store.Labels;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? ClassNames => Store.ClassNames;
+
+    /// <inheritdoc />
+    /// <remarks>Values are <c>byte / 255f</c>, bit-identical to torchvision's ToTensor, converted straight from the
+    /// stored bytes into the batch tensor. Safe to call from several threads at once.</remarks>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of floats; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBatch(ReadOnlySpan<int> indices) => Store.GetBatch(indices);
+
+    /// <summary>
+    /// Reads the images at <paramref name="indices"/> as stored: one uint8 tensor of shape (N, C, H, W) with values
+    /// 0..255, on the CPU. The caller owns (disposes) the tensor. Safe to call from several threads at once.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below <see cref="Count"/>.</exception>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBytes(ReadOnlySpan<int> indices) => Store.GetBytes(indices);
+
+    /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>
+    public void Dispose() => Store.Dispose();
 
     /// <summary>Opens one images file and, optionally, its labels file.</summary>
     /// <param name="imagesPath">IDX images file (magic 0x00000803), raw or gzip-compressed.</param>
@@ -34,7 +78,7 @@ public sealed class IdxDataset : ByteImageDataset
     /// <exception cref="ArgumentException"><paramref name="parts"/> is empty, or some parts have labels and others not.</exception>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">As for the single-file overload, or the parts' images differ in size.</exception>
-    public static IdxDataset Open(IReadOnlyList<IdxFilePair> parts, IReadOnlyList<string>? classNames = null)
+    internal static IdxDataset Open(IReadOnlyList<IdxFilePair> parts, IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(parts);
         if (parts.Count == 0)
@@ -66,7 +110,7 @@ public sealed class IdxDataset : ByteImageDataset
                         throw new InvalidDataException(
                             $"'{labelsPath}' holds {partLabels.Length} labels but '{part.ImagesPath}' holds {source.Count} images; expected one label per image.");
                     if (names is not null)
-                        CheckFileLabels(partLabels, names.Length, labelsPath, $"{names.Length} class names");
+                        ByteImageDataset.CheckFileLabels(partLabels, names.Length, labelsPath, $"{names.Length} class names");
                     labels!.AddRange(partLabels);
                 }
             }

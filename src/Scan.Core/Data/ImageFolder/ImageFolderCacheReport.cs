@@ -2,7 +2,7 @@ namespace Scan.Core.Data;
 
 /// <summary>What <see cref="ImageFolderDataset.Load(string, ImageFolderOptions, IProgress{ImageFolderProgress})"/>
 /// did with the decoded-image cache (see <see cref="ImageFolderOptions.UseCache"/>).</summary>
-public enum ImageFolderCacheOutcome
+internal enum ImageFolderCacheOutcome
 {
     /// <summary>Caching was off (<see cref="ImageFolderOptions.UseCache"/> false): the images were decoded into memory.</summary>
     Disabled,
@@ -26,9 +26,28 @@ public enum ImageFolderCacheOutcome
     Unavailable,
 }
 
-/// <summary>How an <see cref="ImageFolderDataset"/> got its pixels.</summary>
-/// <param name="Outcome">Whether the cache was reused, written, rebuilt or not used.</param>
-/// <param name="Path">The cache file the pixels are read from, or null when they are in memory.</param>
-/// <param name="DecodedFiles">Image files decoded by this load: 0 when the cache was reused, every file otherwise.</param>
-/// <param name="Message">One line for a log, e.g. why a cache was rebuilt.</param>
-public sealed record ImageFolderCacheReport(ImageFolderCacheOutcome Outcome, string? Path, int DecodedFiles, string Message);
+/// <summary>How an <see cref="ImageFolderDataset"/> got its pixels: from the decoded-image cache, decoded into it, or
+/// decoded into memory, and why.</summary>
+public sealed record ImageFolderCacheReport
+{
+    internal ImageFolderCacheReport(ImageFolderCacheOutcome outcome, string? path, int decodedFiles, string message)
+    {
+        Outcome = outcome;
+        Path = path;
+        DecodedFiles = decodedFiles;
+        Message = message;
+    }
+
+    /// <summary>Whether the cache was reused, written, rebuilt or not used; <see cref="Message"/> says it in words.</summary>
+    internal ImageFolderCacheOutcome Outcome { get; init; }
+
+    /// <summary>The cache file the pixels are read from, or null when they are in memory.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Image files decoded by this load: 0 when the cache was reused, every file otherwise.</summary>
+    public int DecodedFiles { get; init; }
+
+    /// <summary>One line for a log: whether the cache was reused, written or rebuilt (and why: changed files, another
+    /// version, damage), or why the images are in memory.</summary>
+    public string Message { get; init; }
+}

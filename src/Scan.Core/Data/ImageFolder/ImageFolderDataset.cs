@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Scan.Core.Data;
 
 /// <summary>
@@ -34,16 +36,58 @@ namespace Scan.Core.Data;
 /// foreach (var skipped in pets.Skipped) Console.WriteLine($"{skipped.Path}: {skipped.Reason}");
 /// </code>
 /// </example>
-public sealed class ImageFolderDataset : ByteImageDataset
+public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageDataset
 {
     private ImageFolderDataset(PixelSource pixels, ImageFolderOptions options, int[]? labels, string[]? classNames,
         string[] files, SkippedImage[] skipped, ImageFolderCacheReport cache)
-        : base(pixels, options.ColorMode.Channels(), options.Height, options.Width, labels, classNames)
     {
+        Store = new ByteImageDataset(this, pixels, options.ColorMode.Channels(), options.Height, options.Width, labels, classNames);
         Files = Array.AsReadOnly(files);
         Skipped = Array.AsReadOnly(skipped);
         Cache = cache;
     }
+
+    /// <summary>The 8-bit pixel store every read goes to.</summary>
+    internal ByteImageDataset Store { get; }
+
+    ByteImageDataset IByteImageDataset.Store => Store;
+
+    /// <inheritdoc />
+    public int Count => Store.Count;
+
+    /// <inheritdoc />
+    public int Channels => Store.Channels;
+
+    /// <inheritdoc />
+    public int Height => Store.Height;
+
+    /// <inheritdoc />
+    public int Width => Store.Width;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int>? Labels => Store.Labels;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? ClassNames => Store.ClassNames;
+
+    /// <inheritdoc />
+    /// <remarks>Values are <c>byte / 255f</c>, bit-identical to torchvision's ToTensor, converted straight from the
+    /// stored bytes into the batch tensor. Safe to call from several threads at once.</remarks>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of floats; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBatch(ReadOnlySpan<int> indices) => Store.GetBatch(indices);
+
+    /// <summary>
+    /// Reads the images at <paramref name="indices"/> as stored: one uint8 tensor of shape (N, C, H, W) with values
+    /// 0..255, on the CPU. The caller owns (disposes) the tensor. Safe to call from several threads at once.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below <see cref="Count"/>.</exception>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBytes(ReadOnlySpan<int> indices) => Store.GetBytes(indices);
+
+    /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>
+    public void Dispose() => Store.Dispose();
 
     /// <summary>Whether the pixels came from the decoded-image cache, were decoded into it, or are in memory, and
     /// why (see <see cref="ImageFolderOptions.UseCache"/>).</summary>

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Scan.Core.Data;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace Scan.Core.Data;
 /// using var test = Stl10Dataset.Open("data/stl10_binary", Stl10Split.Test); // 8,000 images, labelled
 /// </code>
 /// </example>
-public sealed class Stl10Dataset : ByteImageDataset
+public sealed class Stl10Dataset : IImageDataset, IDisposable, IByteImageDataset
 {
     private const int Side = 96;
     private const int ImageBytes = 3 * Side * Side;
@@ -20,9 +22,51 @@ public sealed class Stl10Dataset : ByteImageDataset
         ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"];
 
     private Stl10Dataset(PixelSource pixels, int[]? labels)
-        : base(pixels, 3, Side, Side, labels, Names, columnMajor: true)
     {
+        Store = new ByteImageDataset(this, pixels, 3, Side, Side, labels, Names, columnMajor: true);
     }
+
+    /// <summary>The 8-bit pixel store every read goes to.</summary>
+    internal ByteImageDataset Store { get; }
+
+    ByteImageDataset IByteImageDataset.Store => Store;
+
+    /// <inheritdoc />
+    public int Count => Store.Count;
+
+    /// <inheritdoc />
+    public int Channels => Store.Channels;
+
+    /// <inheritdoc />
+    public int Height => Store.Height;
+
+    /// <inheritdoc />
+    public int Width => Store.Width;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int>? Labels => Store.Labels;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? ClassNames => Store.ClassNames;
+
+    /// <inheritdoc />
+    /// <remarks>Values are <c>byte / 255f</c>, bit-identical to torchvision's ToTensor, converted straight from the
+    /// stored bytes into the batch tensor. Safe to call from several threads at once.</remarks>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB of floats; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBatch(ReadOnlySpan<int> indices) => Store.GetBatch(indices);
+
+    /// <summary>
+    /// Reads the images at <paramref name="indices"/> as stored: one uint8 tensor of shape (N, C, H, W) with values
+    /// 0..255, on the CPU. The caller owns (disposes) the tensor. Safe to call from several threads at once.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below <see cref="Count"/>.</exception>
+    /// <exception cref="ArgumentException">The batch would exceed 2 GiB; read it in smaller batches.</exception>
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor GetBytes(ReadOnlySpan<int> indices) => Store.GetBytes(indices);
+
+    /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>
+    public void Dispose() => Store.Dispose();
 
     /// <summary>Opens a split from the stl10_binary folder, or from a folder that contains it.</summary>
     /// <param name="directory">The folder holding the .bin files, or its parent.</param>

@@ -11,7 +11,7 @@ namespace Scan.Core.Data;
 /// var firstThousand = dataset.Subset(Enumerable.Range(0, 1000).ToArray());
 /// </code>
 /// </example>
-public sealed class ImageDatasetSubset : IImageDataset
+internal sealed class ImageDatasetSubset : IImageDataset
 {
     private readonly int[] _indices;
 

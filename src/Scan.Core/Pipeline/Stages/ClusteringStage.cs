@@ -44,7 +44,7 @@ internal static class ClusteringStage
             CachedViews.Unaugmented => run.Eval,
             _ => strong,
         };
-        var trainer = new ScanTrainer(o.Clustering, views, run.Eval, run.Device, o.Seed, run.Logger);
+        var trainer = new ScanClusteringTrainer(o.Clustering, views, run.Eval, run.Device, o.Seed, run.Logger);
         var result = await trainer.TrainAsync(network, dataset, mining.Neighbors, run.Runs?.CheckpointPath(ScanStage.Clustering), run.Progress, run.Cancellation).ConfigureAwait(false);
         var model = new ScanModel(network, info);
         if (run.Runs is { } runs)

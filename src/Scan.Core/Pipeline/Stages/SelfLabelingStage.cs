@@ -54,7 +54,7 @@ internal static class SelfLabelingStage
         var o = run.Options;
         var model = clustering.Model.Model;
         var weak = AugmentationRecipes.Weak(run.Normalization, o.Augmentation.Weak);
-        var labeler = new SelfLabeler(o.SelfLabeling, weak, clustering.Strong, run.Device, o.Seed, run.Logger);
+        var labeler = new SelfLabelingTrainer(o.SelfLabeling, weak, clustering.Strong, run.Device, o.Seed, run.Logger);
         // Self-labelling can pull every sample into the few clusters that were confident first. The spread of the
         // predicted clusters (entropy of their sizes) needs no labels: when it falls by more than a tenth of its
         // maximum, ln C, the clustering model is restored and the report says so.

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Scan.Tests.Stages;
 
 [Collection(nameof(TrainingCollection))]
-public class SelfLabelerTests
+public class SelfLabelingTrainerTests
 {
     private static (int[] Predicted, float[] Confidence) Predict(ClusteringModel model, SyntheticImages data)
     {
@@ -32,7 +32,7 @@ public class SelfLabelerTests
         random.manual_seed(11);
         using var model = new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 1);
         using var neighbors = data.TrueNeighbors(5);
-        await new ScanTrainer(new ScanClusteringOptions { Clusters = 4, EntropyWeight = 1, Epochs = 80, BatchSize = 64, LearningRate = 3e-2, UpdateBackbone = false, FeatureCachePasses = 1 },
+        await new ScanClusteringTrainer(new ScanClusteringOptions { Clusters = 4, EntropyWeight = 1, Epochs = 80, BatchSize = 64, LearningRate = 3e-2, UpdateBackbone = false, FeatureCachePasses = 1 },
             new NoiseAugmentation(0.05), new NoAugmentation(), seed: 2).TrainAsync(model, data, neighbors);
 
         var (before, beforeConfidence) = Predict(model, data);
@@ -46,9 +46,9 @@ public class SelfLabelerTests
         // failure mode, not what this test is about.)
         Enumerable.Range(0, 4).Should().OnlyContain(c => Enumerable.Range(0, data.Count).Any(i => before[i] == c && beforeConfidence[i] > threshold));
 
-        var options = new SelfLabelOptions { ConfidenceThreshold = threshold, Epochs = 5, BatchSize = 64, LearningRate = 1e-3, FreezeBatchNorm = true };
+        var options = new SelfLabelingOptions { ConfidenceThreshold = threshold, Epochs = 5, BatchSize = 64, LearningRate = 1e-3, FreezeBatchNorm = true };
         var probe = new EpochProbe();
-        var result = await new SelfLabeler(options, new NoiseAugmentation(0.02), new NoiseAugmentation(0.1), seed: 3)
+        var result = await new SelfLabelingTrainer(options, new NoiseAugmentation(0.02), new NoiseAugmentation(0.1), seed: 3)
             .TrainAsync(model, data, progress: probe);
 
         result.ConfidentPerEpoch.Should().HaveCount(5).And.OnlyContain(c => c > 0);
@@ -66,9 +66,9 @@ public class SelfLabelerTests
         random.manual_seed(12);
         using var model = new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 1);
         // A threshold an untrained 4-way head passes for some samples, so every epoch takes the training path.
-        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 10, BatchSize = 16, LearningRate = 1e-3, UseEma = true };
+        var options = new SelfLabelingOptions { ConfidenceThreshold = 0.3, Epochs = 10, BatchSize = 16, LearningRate = 1e-3, UseEma = true };
         var probe = new EpochProbe();
-        var result = await new SelfLabeler(options, new NoiseAugmentation(0.02), new NoiseAugmentation(0.1), seed: 5)
+        var result = await new SelfLabelingTrainer(options, new NoiseAugmentation(0.02), new NoiseAugmentation(0.1), seed: 5)
             .TrainAsync(model, data, progress: probe);
 
         result.ConfidentPerEpoch.Should().HaveCount(10).And.Contain(c => c > 0);
@@ -84,8 +84,8 @@ public class SelfLabelerTests
         random.manual_seed(5);
         using var model = new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 1);
         // An untrained model is nowhere near 0.999999 confident.
-        var options = new SelfLabelOptions { ConfidenceThreshold = 0.999999, Epochs = 2, BatchSize = 16 };
-        var result = await new SelfLabeler(options, new NoAugmentation(), new NoAugmentation()).TrainAsync(model, data);
+        var options = new SelfLabelingOptions { ConfidenceThreshold = 0.999999, Epochs = 2, BatchSize = 16 };
+        var result = await new SelfLabelingTrainer(options, new NoAugmentation(), new NoAugmentation()).TrainAsync(model, data);
         result.ConfidentPerEpoch.Should().Equal(0, 0);
         result.History.Should().OnlyContain(h => h.Metrics["loss"] == 0);
     }
@@ -112,9 +112,9 @@ public class SelfLabelerTests
                 p.grad!.zero_();
         }
         using var fresh = NewModel();
-        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 2, BatchSize = 16, LearningRate = 1e-2 };
+        var options = new SelfLabelingOptions { ConfidenceThreshold = 0.3, Epochs = 2, BatchSize = 16, LearningRate = 1e-2 };
         foreach (var model in new[] { stale, fresh })
-            await new SelfLabeler(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 4).TrainAsync(model, data);
+            await new SelfLabelingTrainer(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 4).TrainAsync(model, data);
 
         var expected = fresh.state_dict();
         foreach (var (key, value) in stale.state_dict())
@@ -133,8 +133,8 @@ public class SelfLabelerTests
             random.manual_seed(seed);
             return new ClusteringModel(new ResNetBackbone(ResNetStem.Cifar, 1, 16, new[] { 1, 1, 1, 1 }), 4, 1);
         }
-        var options = new SelfLabelOptions { ConfidenceThreshold = 0.3, Epochs = 3, BatchSize = 16, LearningRate = 1e-2, UseEma = true, EmaDecay = 0.5 };
-        SelfLabeler Labeler() => new(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 8);
+        var options = new SelfLabelingOptions { ConfidenceThreshold = 0.3, Epochs = 3, BatchSize = 16, LearningRate = 1e-2, UseEma = true, EmaDecay = 0.5 };
+        SelfLabelingTrainer Labeler() => new(options, new NoAugmentation(), new NoiseAugmentation(0.1), seed: 8);
 
         using var straight = NewModel(3);
         await Labeler().TrainAsync(straight, data, dir.File("straight.ckpt"));
@@ -162,7 +162,7 @@ public class SelfLabelerTests
     [InlineData(1.5)]
     public void Thresholds_outside_the_open_unit_interval_are_rejected(double threshold)
     {
-        var act = () => new SelfLabeler(new SelfLabelOptions { ConfidenceThreshold = threshold }, new NoAugmentation(), new NoAugmentation());
+        var act = () => new SelfLabelingTrainer(new SelfLabelingOptions { ConfidenceThreshold = threshold }, new NoAugmentation(), new NoAugmentation());
         act.Should().Throw<ArgumentException>().WithMessage("*ConfidenceThreshold*(0, 1)*");
     }
 }

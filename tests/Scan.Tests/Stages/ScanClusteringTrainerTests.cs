@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Scan.Tests.Stages;
 
 [Collection(nameof(TrainingCollection))]
-public class ScanTrainerTests
+public class ScanClusteringTrainerTests
 {
     private static ClusteringModel NewModel(int clusters, int heads, long seed = 1)
     {
@@ -35,7 +35,7 @@ public class ScanTrainerTests
             Clusters = 4, Heads = 3, EntropyWeight = 2, Epochs = 40, BatchSize = 64, LearningRate = 1e-2,
             UpdateBackbone = false, FeatureCachePasses = 2,
         };
-        var result = await new ScanTrainer(options, new NoiseAugmentation(0.05), new NoAugmentation(), seed: 3)
+        var result = await new ScanClusteringTrainer(options, new NoiseAugmentation(0.05), new NoAugmentation(), seed: 3)
             .TrainAsync(model, data, neighbors);
 
         result.HeadLosses.Should().HaveCount(3);
@@ -58,7 +58,7 @@ public class ScanTrainerTests
         long[] rows = tensor.data<long>().ToArray();
         var set = new Scan.Core.Mining.NeighborSet(data.Count, 3, rows.Select(i => (int)i).ToArray(), new float[rows.Length]);
         var options = new ScanClusteringOptions { Clusters = 4, Heads = 2, Epochs = 3, BatchSize = 16, UpdateBackbone = false, FeatureCachePasses = 1 };
-        ScanTrainer Trainer() => new(options, new NoiseAugmentation(0.05), new NoAugmentation(), seed: 3);
+        ScanClusteringTrainer Trainer() => new(options, new NoiseAugmentation(0.05), new NoAugmentation(), seed: 3);
 
         using var fromTensor = NewModel(clusters: 4, heads: 2);
         using var fromSet = NewModel(clusters: 4, heads: 2);
@@ -82,7 +82,7 @@ public class ScanTrainerTests
         using var neighbors = data.TrueNeighbors(3);
         var probe = new EpochProbe();
         var options = new ScanClusteringOptions { Clusters = 4, Heads = 2, Epochs = 10, BatchSize = 16, LearningRate = 1e-3 };
-        var result = await new ScanTrainer(options, new NoiseAugmentation(0.1), new NoAugmentation(), seed: 4)
+        var result = await new ScanClusteringTrainer(options, new NoiseAugmentation(0.1), new NoAugmentation(), seed: 4)
             .TrainAsync(model, data, neighbors, progress: probe);
 
         result.History[^1].Metrics["loss"].Should().BeLessThan(result.History[0].Metrics["loss"]);
@@ -95,15 +95,15 @@ public class ScanTrainerTests
     {
         var data = new SyntheticImages(perClass: 8, classes: 4);
         using var model = NewModel(4, 1);
-        var trainer = new ScanTrainer(new ScanClusteringOptions { Clusters = 4, BatchSize = 8 }, new NoAugmentation(), new NoAugmentation());
+        var trainer = new ScanClusteringTrainer(new ScanClusteringOptions { Clusters = 4, BatchSize = 8 }, new NoAugmentation(), new NoAugmentation());
         using var wrongRows = zeros(new long[] { 5, 3 }, dtype: int64);
         ((Func<Task>)(() => trainer.TrainAsync(model, data, wrongRows))).Should().ThrowAsync<ArgumentException>().WithMessage("*(32, K)*(5, 3)*");
         using var outOfRange = full(new long[] { 32, 3 }, 32L, dtype: int64);
         ((Func<Task>)(() => trainer.TrainAsync(model, data, outOfRange))).Should().ThrowAsync<ArgumentException>().WithMessage("*[0, 32)*");
-        var negative = () => new ScanTrainer(new ScanClusteringOptions { EntropyWeight = -1 }, new NoAugmentation(), new NoAugmentation());
+        var negative = () => new ScanClusteringTrainer(new ScanClusteringOptions { EntropyWeight = -1 }, new NoAugmentation(), new NoAugmentation());
         negative.Should().Throw<ArgumentException>().WithMessage("*EntropyWeight*");
         using var neighbors = data.TrueNeighbors(3);
-        var wrongHeads = new ScanTrainer(new ScanClusteringOptions { Clusters = 5, BatchSize = 8 }, new NoAugmentation(), new NoAugmentation());
+        var wrongHeads = new ScanClusteringTrainer(new ScanClusteringOptions { Clusters = 5, BatchSize = 8 }, new NoAugmentation(), new NoAugmentation());
         ((Func<Task>)(() => wrongHeads.TrainAsync(model, data, neighbors))).Should().ThrowAsync<ArgumentException>().WithMessage("*1 head(s) of 4 clusters*");
     }
 }

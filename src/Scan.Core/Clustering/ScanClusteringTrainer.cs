@@ -15,7 +15,7 @@ namespace Scan.Core.Clustering;
 /// same confident prediction (consistency) while the clusters stay balanced (entropy, weight λ). Adam optimiser.
 /// After training, every head's SCAN loss is measured over the whole dataset and the lowest-loss head is selected.
 /// </summary>
-public sealed class ScanTrainer
+public sealed class ScanClusteringTrainer
 {
     private readonly TrainerScaffold<ScanClusteringOptions> _setup;
     private readonly IAugmentation _augmentation;
@@ -28,7 +28,7 @@ public sealed class ScanTrainer
     /// <param name="device">Where to train; the CPU by default.</param>
     /// <param name="seed">Seed of every random choice.</param>
     /// <param name="logger">Receives one line per epoch.</param>
-    public ScanTrainer(ScanClusteringOptions options, IAugmentation augmentation, IAugmentation evaluation,
+    public ScanClusteringTrainer(ScanClusteringOptions options, IAugmentation augmentation, IAugmentation evaluation,
         Device? device = null, long seed = 0, ILogger? logger = null)
     {
         _setup = new TrainerScaffold<ScanClusteringOptions>(options, device, seed, logger);
@@ -47,10 +47,12 @@ public sealed class ScanTrainer
     /// <param name="checkpointPath">Checkpoint after every epoch; resumed from if present.</param>
     /// <param name="progress">Step and epoch reports.</param>
     /// <param name="cancellationToken">Stops between two steps.</param>
-    /// <exception cref="ArgumentException">The neighbours cover another number of images than the dataset holds, or
-    /// as for the tensor overload.</exception>
+    /// <exception cref="ArgumentException">The options were changed to an invalid value after construction; the
+    /// neighbours cover another number of images than the dataset holds, or K is not below the dataset size; the
+    /// model's heads or channels do not fit the options or the dataset; or the dataset holds a NaN or infinite
+    /// pixel.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
-#pragma warning disable RS0026 // The overloads differ in a required parameter's type (NeighborSet or Tensor), so no call is ambiguous.
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public async Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Mining.NeighborSet neighbors,
         string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -62,9 +64,10 @@ public sealed class ScanTrainer
         using var indices = neighbors.ToIndexTensor();
         return await TrainAsync(model, dataset, indices, checkpointPath, progress, cancellationToken).ConfigureAwait(false);
     }
-#pragma warning restore RS0026
 
-    /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of <paramref name="model"/>.</summary>
+    /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of
+    /// <paramref name="model"/> on neighbours given as a tensor: what the public overload runs, and what the tests use
+    /// to hand in crafted (wrong-shaped, out-of-range) neighbours.</summary>
     /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
     /// <param name="dataset">The images neighbours were mined on.</param>
     /// <param name="neighbors">Mined neighbour indices, shape (N, K), int64 or int32, self excluded.</param>
@@ -75,7 +78,7 @@ public sealed class ScanTrainer
     /// or sizes do not fit together (neighbours not (N, K) with 1 &lt;= K &lt; N, an index outside [0, N), channels);
     /// or the dataset holds a NaN or infinite pixel.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a weight became NaN or infinite.</exception>
-    public Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Tensor neighbors,
+    internal Task<ScanClusteringResult> TrainAsync(ClusteringModel model, IImageDataset dataset, Tensor neighbors,
         string? checkpointPath = null, IProgress<ScanProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {

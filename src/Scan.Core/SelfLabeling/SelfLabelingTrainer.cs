@@ -14,9 +14,9 @@ namespace Scan.Core.SelfLabeling;
 /// exceeds the threshold become pseudo-labels, and the network is trained with (class-balanced) cross-entropy to
 /// predict them on strongly augmented views of the same images. Adam optimiser; optional EMA of the weights.
 /// </summary>
-public sealed class SelfLabeler
+public sealed class SelfLabelingTrainer
 {
-    private readonly TrainerScaffold<SelfLabelOptions> _setup;
+    private readonly TrainerScaffold<SelfLabelingOptions> _setup;
     private readonly IAugmentation _weak;
     private readonly IAugmentation _strong;
 
@@ -27,10 +27,10 @@ public sealed class SelfLabeler
     /// <param name="device">Where to train; the CPU by default.</param>
     /// <param name="seed">Seed of every random choice.</param>
     /// <param name="logger">Receives one line per epoch.</param>
-    public SelfLabeler(SelfLabelOptions options, IAugmentation weak, IAugmentation strong, Device? device = null,
+    public SelfLabelingTrainer(SelfLabelingOptions options, IAugmentation weak, IAugmentation strong, Device? device = null,
         long seed = 0, ILogger? logger = null)
     {
-        _setup = new TrainerScaffold<SelfLabelOptions>(options, device, seed, logger);
+        _setup = new TrainerScaffold<SelfLabelingOptions>(options, device, seed, logger);
         ArgumentNullException.ThrowIfNull(weak);
         ArgumentNullException.ThrowIfNull(strong);
         _weak = weak;
@@ -40,7 +40,7 @@ public sealed class SelfLabeler
     /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>
     /// <remarks>A batch, or a whole epoch, in which no sample passes the threshold trains nothing (loss 0, no optimizer
     /// step, so momentum and weight decay leave the weights bit-identical, and no EMA update) and
-    /// training continues: the "confident" figure of the step reports and <see cref="SelfLabelResult.ConfidentPerEpoch"/>
+    /// training continues: the "confident" figure of the step reports and <see cref="SelfLabelingResult.ConfidentPerEpoch"/>
     /// show it, and the logger gets a warning for such an epoch.</remarks>
     /// <param name="model">The clustering model after the SCAN stage; its selected head is trained.</param>
     /// <param name="dataset">The images; channels must match the model.</param>
@@ -51,14 +51,14 @@ public sealed class SelfLabeler
     /// dataset is smaller than one batch, its channels do not match the model, or it holds a NaN or infinite pixel.</exception>
     /// <exception cref="TrainingDivergedException">The loss, the logits of either view or a weight became NaN or
     /// infinite.</exception>
-    public Task<SelfLabelResult> TrainAsync(ClusteringModel model, IImageDataset dataset, string? checkpointPath = null,
+    public Task<SelfLabelingResult> TrainAsync(ClusteringModel model, IImageDataset dataset, string? checkpointPath = null,
         IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         _setup.CheckStart(model, dataset, m => m.Backbone, _setup.Options.BatchSize);
         return Task.Run(() => Train(model, dataset, checkpointPath, progress, cancellationToken), cancellationToken);
     }
 
-    private SelfLabelResult Train(ClusteringModel model, IImageDataset dataset, string? checkpointPath,
+    private SelfLabelingResult Train(ClusteringModel model, IImageDataset dataset, string? checkpointPath,
         IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
         model.to(_setup.Device);
@@ -127,7 +127,7 @@ public sealed class SelfLabeler
             }
             model.eval();
             var confident = history.Select(h => (int)Math.Round(h.Metrics["confident"] * loop.StepsPerEpoch)).ToList();
-            return new SelfLabelResult(history, confident);
+            return new SelfLabelingResult(history, confident);
         }
         finally
         {

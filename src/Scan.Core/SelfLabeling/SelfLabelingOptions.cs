@@ -6,7 +6,7 @@ namespace Scan.Core.SelfLabeling;
 /// Settings of the self-labelling stage. Defaults are the SCAN authors': threshold 0.99, class balancing on,
 /// Adam lr 1e-4 and weight decay 1e-4, batch 1000, 200 epochs (STL-10: 100), no EMA.
 /// </summary>
-public sealed class SelfLabelOptions
+public sealed class SelfLabelingOptions
 {
     /// <summary>A sample becomes a pseudo-label when its top probability exceeds this value.</summary>
     [Range(1e-6, 0.999999999, ErrorMessage = "ConfidenceThreshold must be in the open interval (0, 1).")]

@@ -6,4 +6,4 @@ namespace Scan.Core.SelfLabeling;
 /// <param name="History">Epoch records: "loss" and "confident" (mean confident samples per batch); an epoch in
 /// which no sample passed the threshold has loss 0 and confident 0 and training continued.</param>
 /// <param name="ConfidentPerEpoch">Confident samples counted over each whole epoch.</param>
-public sealed record SelfLabelResult(IReadOnlyList<EpochRecord> History, IReadOnlyList<int> ConfidentPerEpoch);
+public sealed record SelfLabelingResult(IReadOnlyList<EpochRecord> History, IReadOnlyList<int> ConfidentPerEpoch);
