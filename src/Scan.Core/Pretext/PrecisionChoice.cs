@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace Scan.Core.Pretext;
 
 /// <summary>What <see cref="TrainingPrecision.Auto"/> measured on this machine and what it chose.</summary>
-/// <param name="Float32SecondsPerStep">Median seconds of one float32 SimCLR step.</param>
-/// <param name="BFloat16SecondsPerStep">Median seconds of one bfloat16 step; null when the backbone has no bfloat16 copy.</param>
+/// <param name="Float32SecondsPerStep">Seconds of one float32 SimCLR step (the lower quartile of the timed steps).</param>
+/// <param name="BFloat16SecondsPerStep">Seconds of one bfloat16 step (lower quartile) (where the first step already took over twice
+/// float32's, that first step's time, and the probe stopped there); null when the backbone has no bfloat16 copy.</param>
 /// <param name="Chosen">Float32 or BFloat16.</param>
 public sealed record PrecisionMeasurement(double Float32SecondsPerStep, double? BFloat16SecondsPerStep, TrainingPrecision Chosen)
 {
@@ -35,9 +36,10 @@ internal static class PrecisionChoice
     {
         double f32 = SimClrStepProbe.SecondsPerStep(backbone, dataset, views, pretext, TrainingPrecision.Float32, device, cancellationToken);
         // Two timed bfloat16 steps are enough to see a 2.5x difference, and where bfloat16 is slow (10x on the EPYC at
-        // batch 64) every extra step is budget lost.
+        // batch 64, 13x on an EPYC without AVX512-BF16) every extra step is budget lost: a first step over twice
+        // float32's ends the probe. First steps ran at most 2x the steady state, so such a format is no faster at all.
         double bf16 = SimClrStepProbe.SecondsPerStep(backbone, dataset, views, pretext, TrainingPrecision.BFloat16, device, cancellationToken,
-            measuredSteps: 2);
+            measuredSteps: 2, abandonAbove: 2 * f32);
         var chosen = f32 / bf16 >= MinimumBFloat16Speedup ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32;
         logger?.LogInformation(
             "Precision: a SimCLR step of {Batch} takes {F32:F3} s in float32 and {BF16:F3} s in bfloat16 ({Speedup:F2}x); {Chosen} chosen (bfloat16 needs {Minimum}x to outweigh its accuracy cost).",

@@ -164,4 +164,30 @@ public sealed class DataFittedPresetTests
         ShouldBeValid(a.Options);
         await FluentActions.Awaiting(() => ScanPresets.FitToBudgetAsync(preset, data, TimeSpan.Zero)).Should().ThrowAsync<ArgumentOutOfRangeException>();
     }
+    [Fact]
+    public void The_step_probe_stops_after_one_step_slower_than_its_limit_and_still_honours_the_callers_cancellation()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        var views = Augment.Recipes.AugmentationRecipes.SimClr(new Augment.NormalizationStats([0.5f], [0.25f]));
+        var pretext = new SimClrOptions { BatchSize = 32, ProjectionDim = 16 };
+        Scan.Core.Models.ResNetBackbone Backbone() => Scan.Core.Models.ResNetBackbone.Small(inputChannels: 1);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double full = SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, TorchSharp.torch.CPU, CancellationToken.None);
+        double fullSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        // Any first step is slower than 0 s: the probe ends after it, 1 step instead of 2 + 6.
+        double first = SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, TorchSharp.torch.CPU,
+            CancellationToken.None, abandonAbove: 0);
+        double abandonedSeconds = clock.Elapsed.TotalSeconds;
+
+        full.Should().BePositive();
+        first.Should().BePositive().And.BeLessThan(abandonedSeconds + 1e-9, "it is the first step's duration");
+        abandonedSeconds.Should().BeLessThan(0.8 * fullSeconds, "one step instead of eight");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var act = () => SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, TorchSharp.torch.CPU,
+            cancelled.Token, abandonAbove: 0);
+        act.Should().Throw<OperationCanceledException>("the caller's cancellation is not a probe result");
+    }
 }
