@@ -22,14 +22,15 @@ internal static class KMeansHeadInitialization
             return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = nn.functional.normalize(features.detach().to(ScalarType.Float32, CPU), dim: 1).contiguous();
-        int clusters = model.Clusters, dimensions = checked((int)x.shape[1]);
+        var raw = features.detach().to(ScalarType.Float32, CPU);
+        var x = nn.functional.normalize(raw, dim: 1).contiguous();
+        int rows = checked((int)x.shape[0]), clusters = model.Clusters, dimensions = checked((int)x.shape[1]);
+        float[] unit = x.data<float>().ToArray();   // one copy for every head's k-means
         foreach (int head in heads)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var fit = KMeans.Fit(x, new KMeansOptions { Clusters = clusters, Inits = 3, Seed = unchecked(seed * 7919 + head) });
+            var fit = KMeans.Fit(unit, rows, dimensions, new KMeansOptions { Clusters = clusters, Inits = 3, Seed = unchecked(seed * 7919 + head) });
             var centroids = nn.functional.normalize(tensor(fit.Centroids, new long[] { clusters, dimensions }), dim: 1);
-            var raw = features.detach().to(ScalarType.Float32, CPU);
             var best = raw.matmul(centroids.t()).topk(2, dim: 1).values;      // shape: (N, 2)
             double gap = (best[.., 0] - best[.., 1]).median().item<float>();
             double scale = Math.Max(gap / 2, 1e-6);

@@ -98,21 +98,15 @@ internal sealed class HostProcess : IDisposable
     /// <summary>The next stdout line, or null once the process closed its output; blocks the calling thread.</summary>
     private string? NextLine()
     {
-        try
+        // TryTake returns false at once on a completed, empty collection, and after the timeout otherwise.
+        if (!_lines.TryTake(out string? line, LineTimeout))
         {
-            if (!_lines.TryTake(out string? line, LineTimeout))
-            {
-                if (_lines.IsCompleted)
-                    return null;
-                throw new TimeoutException($"The host printed nothing for {LineTimeout.TotalMinutes} minutes.{Describe()}");
-            }
-            _seen.Add(line);
-            return line;
+            if (_lines.IsCompleted)
+                return null;
+            throw new TimeoutException($"The host printed nothing for {LineTimeout.TotalMinutes} minutes.{Describe()}");
         }
-        catch (InvalidOperationException) when (_lines.IsCompleted)
-        {
-            return null;   // completed while waiting
-        }
+        _seen.Add(line);
+        return line;
     }
 
     private string? WaitForLine(Func<string, bool> match)

@@ -91,10 +91,7 @@ internal static class PresetFitter
             $"Data: {n} images of {dataset.Height}x{dataset.Width}, {dataset.Channels} channel(s), {clusters} clusters; budget {total.TotalMinutes:F1} min{(budget is null ? " (default: 2.5 min + 40 ms per image)" : "")}."));
         SizeToData(fit, dataset, clusters);
         var measurement = Probe(fit, dataset, device, logger, cancellationToken);
-        var plan = PlanStages(fit, n, measurement, total, clock);
-        foreach (var line in fit.Decisions)
-            logger?.LogInformation("Fit: {Decision}", line);
-        return new FittedOptions(fit.Options, total, measurement, plan, fit.Decisions.AsReadOnly());
+        return fit.Finish(total, measurement, PlanStages(fit, n, measurement, total, clock), logger);
     }
 
     /// <summary>
@@ -155,10 +152,8 @@ internal static class PresetFitter
             options.SelfLabeling.Epochs = selfEpochs;
         double estimate = clock.Elapsed.TotalSeconds + Total(pretextEpochs, selfEpochs);
         fit.Decide($"Estimated wall time {estimate:F0} s of the {budget.TotalSeconds:F0} s budget.");
-        foreach (var line in fit.Decisions)
-            logger?.LogInformation("Fit: {Decision}", line);
         var plan = new StagePlan(pretextEpochs * cost.PretextStepsPerEpoch, cost.ClusteringSteps, selfEpochs * cost.SelfLabelingStepsPerEpoch, estimate);
-        return new FittedOptions(options, budget, measurement, plan, fit.Decisions.AsReadOnly());
+        return fit.Finish(budget, measurement, plan, logger);
     }
 
     /// <summary>
@@ -204,6 +199,14 @@ internal static class PresetFitter
         public List<string> Decisions { get; } = new();
 
         public void Decide(FormattableString sentence) => Decisions.Add(sentence.ToString(CultureInfo.InvariantCulture));
+
+        /// <summary>Logs every decision, in order, and hands back the result.</summary>
+        public FittedOptions Finish(TimeSpan budget, PrecisionMeasurement measurement, StagePlan plan, ILogger? logger)
+        {
+            foreach (var line in Decisions)
+                logger?.LogInformation("Fit: {Decision}", line);
+            return new FittedOptions(Options, budget, measurement, plan, Decisions.AsReadOnly());
+        }
     }
 
     /// <summary>Every size that follows from the images alone: backbone, normalisation, crops, batches, K, heads.</summary>
