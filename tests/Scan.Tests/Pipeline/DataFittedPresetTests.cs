@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Scan.Augment.Recipes;
+using Scan.Core.Data;
+using TorchSharp;
 using Scan.Core.Pipeline;
 using Scan.Core.Pipeline.Fitting;
 using Scan.Core.Pretext;
@@ -42,6 +45,24 @@ public sealed class DataFittedPresetTests
         o.Clustering.EntropyWeights.Should().NotBeNull().And.HaveCountGreaterThan(1, "heads train with several λ");
         fitted.Plan.PretextSteps.Should().Be(o.Pretext.Epochs * (data.Count / o.Pretext.BatchSize));
         fitted.Decisions.Should().Contain(d => d.Contains("SimCLR")).And.Contain(d => d.StartsWith("Probe"));
+    }
+
+    [Fact]
+    public async Task Colour_images_get_SimCLRs_strong_colour_distortion_and_grayscale_images_keep_the_CIFAR_recipe()
+    {
+        using var colour = new InMemoryImageDataset(torch.rand(96, 3, 16, 16));
+        var grey = new SyntheticImages(perClass: 24, classes: 4);
+
+        var onColour = (await ScanPresets.ForAsync(colour, 4, TimeSpan.FromSeconds(30))).Options.Augmentation.SimClrViews;
+        var onGrey = (await ScanPresets.ForAsync(grey, 4, TimeSpan.FromSeconds(30))).Options.Augmentation.SimClrViews;
+
+        // Per-image colour would otherwise be the shortcut that tells views of one image apart from the others.
+        onColour.Brightness.Should().Be(0.8);
+        onColour.Saturation.Should().Be(0.8);
+        onColour.Hue.Should().Be(0.2);
+        onColour.GrayscaleProbability.Should().Be(0.5);
+        onGrey.Brightness.Should().Be(new SimClrViewOptions().Brightness, "one channel has no colour to learn");
+        onGrey.GrayscaleProbability.Should().Be(new SimClrViewOptions().GrayscaleProbability);
     }
 
     [Fact]
