@@ -142,10 +142,42 @@ public sealed class RobustnessBenchmark : IComparison
         }).Where(t => t is not null)));
         foreach (var check in result.Health.Where(c => c.Fired))
             Console.WriteLine($"  health: {check}");
+        PrintHeads(result, data, labels, k, options.Clustering.KMeansInitializedHeads);
         yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.Plan.EstimatedSeconds:F0} s, {options.Pretext.Precision})",
             scanTime, result.Assignments.ToArray(), labels, k);
         if (result.PretextKMeansAssignments is { } onFeatures)
             yield return Line(row, data.Count, k, "k-means, our pretext features (3 inits)", TimeSpan.Zero, onFeatures.ToArray(), labels, k);
+    }
+
+    /// <summary>
+    /// Every head's label-free figures next to its accuracy, so a head-choice rule can be judged against all rows of
+    /// one run (the labels are used here only, never by the choice). After self-labelling the backbone has moved under
+    /// the other heads, so their accuracies are then only indicative.
+    /// </summary>
+    private static void PrintHeads(ScanResult result, IImageDataset data, int[] labels, int k, int kMeansHeads)
+    {
+        if (result.Clustering is not { } clustering)
+            return;
+        var network = result.Model.Network;
+        int selected = network.SelectedHead;
+        bool afterSelfLabeling = result.SelfLabeling is not null;
+        try
+        {
+            foreach (var head in clustering.Heads)
+            {
+                network.SelectedHead = head.Head;
+                var assignments = result.Model.Predict(data).Clusters.ToArray();
+                double accuracy = ClusteringMetrics.Evaluate(assignments, labels, k, labels.Max() + 1).Accuracy;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  head {head.Head}{(head.Head == selected ? "*" : " ")} λ {head.EntropyWeight:G3} {(head.Head >= clustering.Heads.Count - kMeansHeads ? "k-means" : "random ")} " +
+                    $"consistency {head.Consistency:F4} entropy {head.Entropy:F4} comparable {head.Comparable:F4} " +
+                    $"size entropy {head.SizeEntropy / Math.Log(k):F3} ln K{(head.Degenerate ? " DEGENERATE" : "")} ACC {accuracy:F3}{(afterSelfLabeling && head.Head != selected ? " (after self-labelling)" : "")}"));
+            }
+        }
+        finally
+        {
+            network.SelectedHead = selected;
+        }
     }
 
     private static string Line(string row, int n, int k, string method, TimeSpan wall, int[] assignments, int[] labels, int clusters)
