@@ -138,18 +138,33 @@ def main():
             v2.append(views(img))
         return torch.stack(v1), torch.stack(v2)
 
+    # Seconds spent in each part of the step, summed over the step-only rounds (the phase table of the C# side).
+    phases = {"forward": 0.0, "loss": 0.0, "backward": 0.0, "optimizer": 0.0}
+    timing = {"on": False, "steps": 0}
+
     def step(v1, v2):
+        t0 = time.perf_counter()
         z = model(torch.cat([v1, v2], 0))
         z1, z2 = z.chunk(2, 0)
+        t1 = time.perf_counter()
         loss = nt_xent(z1, z2, 0.1)
+        t2 = time.perf_counter()
         optimizer.zero_grad()
         loss.backward()
+        t3 = time.perf_counter()
         optimizer.step()
-        return loss.item()
+        value = loss.item()
+        t4 = time.perf_counter()
+        if timing["on"]:
+            for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                phases[name] += seconds
+            timing["steps"] += 1
+        return value
 
-    def rate(make_views):
+    def rate(make_views, time_phases=False):
         for _ in range(args.warmup):
             step(*make_views())
+        timing["on"] = time_phases
         per_round = []
         for _ in range(args.rounds):
             start = time.perf_counter()
@@ -160,12 +175,13 @@ def main():
 
     train = rate(augmented_batch)
     fixed = augmented_batch()
-    step_only = rate(lambda: fixed)
+    step_only = rate(lambda: fixed, time_phases=True)
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "train_images_per_second": train,
         "step_images_per_second": step_only,
+        "step_phases_ms": {name: 1000 * seconds / timing["steps"] for name, seconds in phases.items()},
     }))
 
 

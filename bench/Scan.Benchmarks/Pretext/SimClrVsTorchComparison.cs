@@ -63,6 +63,9 @@ public sealed class SimClrVsTorchComparison : IComparison
             ["OMP_WAIT_POLICY"] = null,
         };
         var ours = (Train: new List<double>(), Step: new List<double>());
+        // Milliseconds per step in forward, loss, backward and optimizer, one entry per alternation (step-only rounds).
+        var referencePhases = new List<double[]>();
+        var ourPhases = new List<double[]>();
         string torchVersion = "?";
         for (int a = 0; a < alternations; a++)
         {
@@ -77,9 +80,16 @@ public sealed class SimClrVsTorchComparison : IComparison
                 torchVersion = doc.RootElement.GetProperty("torch").GetString() ?? "?";
                 into.Train.Add(doc.RootElement.GetProperty("train_images_per_second").GetDouble());
                 into.Step.Add(doc.RootElement.GetProperty("step_images_per_second").GetDouble());
+                if (environment is not null)
+                {
+                    var phases = doc.RootElement.GetProperty("step_phases_ms");
+                    referencePhases.Add(PhaseNames.Select(name => phases.GetProperty(name).GetDouble()).ToArray());
+                }
             }
             ours.Train.Add(TrainerRate(dataset, views, steps, rounds, seed: a));
-            ours.Step.Add(StepRate(dataset, views, steps, rounds, seed: a));
+            var (rate, phaseMs) = StepRate(dataset, views, steps, rounds, seed: a);
+            ours.Step.Add(rate);
+            ourPhases.Add(phaseMs);
         }
 
         Console.WriteLine($"simclr-vs-torch: small ResNet w{Width}, batch {BatchSize} (two views each), 28x28x1, float32, CPU, threads {torch.get_num_threads()}");
@@ -92,6 +102,14 @@ public sealed class SimClrVsTorchComparison : IComparison
         Row("train (augmentation + step)", inherited.Train, tunedReference.Train, ours.Train);
         Row("step only (fixed views)", inherited.Step, tunedReference.Step, ours.Step);
         Console.WriteLine($"per alternation, train: PyTorch inherited [{Join(inherited.Train)}], tuned [{Join(tunedReference.Train)}], Scan.NET [{Join(ours.Train)}]");
+        // Where a step's time goes, so a gap can be traced to a part (medians over alternations, tuned reference).
+        Console.WriteLine($"step phases, ms per step (median over alternations): {"PyTorch tuned",14} {"Scan.NET",10} {"ours faster by",15}");
+        for (int p = 0; p < PhaseNames.Length; p++)
+        {
+            double reference = Median(referencePhases.Select(v => v[p]).ToList()), own = Median(ourPhases.Select(v => v[p]).ToList());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {PhaseNames[p],-48} {reference,14:F1} {own,10:F1} {reference / Math.Max(own, 1e-9),15:F2}"));
+        }
         return 0;
 
         static void Row(string name, List<double> inherited, List<double> tuned, List<double> ours)
@@ -126,8 +144,13 @@ public sealed class SimClrVsTorchComparison : IComparison
         return Median(rates);
     }
 
-    /// <summary>The model step alone (forward of both views, NT-Xent, backward, SGD) on one fixed pair of views.</summary>
-    private static double StepRate(IImageDataset dataset, IAugmentation views, int steps, int rounds, int seed)
+    /// <summary>The parts of a step timed on both sides; names as the reference script reports them.</summary>
+    private static readonly string[] PhaseNames = ["forward", "loss", "backward", "optimizer"];
+
+    /// <summary>The model step alone (forward of both views, NT-Xent, backward, SGD) on one fixed pair of views, and
+    /// the milliseconds per step each phase took (forward, loss, backward including zero_grad, optimizer step with
+    /// the loss read back, as the reference splits it).</summary>
+    private static (double Rate, double[] PhaseMs) StepRate(IImageDataset dataset, IAugmentation views, int steps, int rounds, int seed)
     {
         using var scope = NewDisposeScope();
         random.manual_seed(seed);
@@ -139,19 +162,35 @@ public sealed class SimClrVsTorchComparison : IComparison
         var images = dataset.GetBatch(Enumerable.Range(0, BatchSize).ToArray());
         var both = cat(new[] { views.Apply(images, generator), views.Apply(images, generator) }, 0);
 
+        var phaseTicks = new long[PhaseNames.Length];
+        bool timing = false;
+        int timedSteps = 0;
         void Step()
         {
             using var stepScope = NewDisposeScope();
+            long t0 = Stopwatch.GetTimestamp();
             var z = model.forward(both).chunk(2, 0);
+            long t1 = Stopwatch.GetTimestamp();
             var value = loss.forward(z[0], z[1]);
+            long t2 = Stopwatch.GetTimestamp();
             optimizer.zero_grad();
             value.backward();
+            long t3 = Stopwatch.GetTimestamp();
             optimizer.step();
             _ = value.item<float>();
+            long t4 = Stopwatch.GetTimestamp();
+            if (!timing)
+                return;
+            phaseTicks[0] += t1 - t0;
+            phaseTicks[1] += t2 - t1;
+            phaseTicks[2] += t3 - t2;
+            phaseTicks[3] += t4 - t3;
+            timedSteps++;
         }
 
         for (int i = 0; i < Warmup; i++)
             Step();
+        timing = true;
         var rates = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
@@ -160,6 +199,6 @@ public sealed class SimClrVsTorchComparison : IComparison
                 Step();
             rates.Add(steps * BatchSize / watch.Elapsed.TotalSeconds);
         }
-        return Median(rates);
+        return (Median(rates), phaseTicks.Select(t => t * 1000.0 / Stopwatch.Frequency / timedSteps).ToArray());
     }
 }
