@@ -142,7 +142,7 @@ public sealed class RobustnessBenchmark : IComparison
         }).Where(t => t is not null)));
         foreach (var check in result.Health.Where(c => c.Fired))
             Console.WriteLine($"  health: {check}");
-        yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.Plan.EstimatedSeconds:F0} s, {options.Pretext.Precision})",
+        yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.EstimatedSeconds:F0} s, {options.Pretext.Precision})",
             scanTime, result.Assignments.ToArray(), labels, k);
         if (result.PretextKMeansAssignments is { } onFeatures)
             yield return Line(row, data.Count, k, "k-means, our pretext features (3 inits)", TimeSpan.Zero, onFeatures.ToArray(), labels, k);

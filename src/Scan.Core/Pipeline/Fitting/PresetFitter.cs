@@ -191,6 +191,9 @@ internal static class PresetFitter
         public double SelfLabelingEpochSeconds { get; }
     }
 
+    /// <summary>How the fitted run spends its budget: optimizer steps per stage and the estimated wall time.</summary>
+    private sealed record StagePlan(int PretextSteps, int ClusteringSteps, int SelfLabelingSteps, double EstimatedSeconds);
+
     /// <summary>The options being fitted and the sentence behind each choice, in the order made.</summary>
     private sealed class Fitting(ScanOptions options)
     {
@@ -205,7 +208,8 @@ internal static class PresetFitter
         {
             foreach (var line in Decisions)
                 logger?.LogInformation("Fit: {Decision}", line);
-            return new FittedOptions(Options, budget, measurement, plan, Decisions.AsReadOnly());
+            return new FittedOptions(Options, budget, measurement, plan.PretextSteps, plan.ClusteringSteps,
+                plan.SelfLabelingSteps, plan.EstimatedSeconds, Decisions.AsReadOnly());
         }
     }
 
