@@ -264,7 +264,7 @@ internal static class ClusterCommand
     {
         using var model = pretrained is not null
             ? (nn.Module<Tensor, Tensor>)pretrained.Load(dataset.Channels, dataset.Height, dataset.Width, out _)
-            : ScanRunDirectory.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
+            : ScanPipeline.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
               ?? throw new CliError($"the run in '{runDirectory}' has no trained pretext model to embed the images with.");
         var preprocessing = AugmentationRecipes.Eval(new NormalizationStats(info.Mean, info.Std));
         var report = new ForwardingProgress<MiningProgress>(p =>
