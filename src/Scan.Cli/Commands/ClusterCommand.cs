@@ -267,7 +267,7 @@ internal static class ClusterCommand
             : ScanPipeline.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
               ?? throw new CliError($"the run in '{runDirectory}' has no trained pretext model to embed the images with.");
         var preprocessing = AugmentationRecipes.Eval(new NormalizationStats(info.Mean, info.Std));
-        var report = new ForwardingProgress<MiningProgress>(p =>
+        var report = new ForwardingProgress<ImageProgress>(p =>
             progress.Report("Embedding", (double)p.Completed / Math.Max(1, p.Total), $"{p.Completed}/{p.Total} images"));
         using var scope = NewDisposeScope();
         var features = FeatureExtractor.Embed(dataset, model.call,
@@ -318,10 +318,10 @@ internal static class ClusterCommand
         }
     }
 
-    private sealed class DecodeProgress(IStageProgress progress) : IProgress<ImageFolderProgress>
+    private sealed class DecodeProgress(IStageProgress progress) : IProgress<ImageProgress>
     {
-        public void Report(ImageFolderProgress value) =>
-            progress.Report("Decoding", value.Fraction, $"{value.Decoded}/{value.Total} images");
+        public void Report(ImageProgress value) =>
+            progress.Report("Decoding", value.Fraction, $"{value.Completed}/{value.Total} images");
     }
 
     /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool, where a report

@@ -31,7 +31,7 @@ public static class FeatureExtractor
         IImageDataset dataset,
         Func<Tensor, Tensor> encoder,
         FeatureExtractorOptions? options = null,
-        IProgress<MiningProgress>? progress = null,
+        IProgress<ImageProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -78,7 +78,7 @@ public static class FeatureExtractor
             }
             features ??= empty(n, batch.shape[1], ScalarType.Float32).MoveToOuterDisposeScope();
             features.narrow(0, start, rows).copy_(batch.to(ScalarType.Float32, CPU));
-            progress?.Report(new MiningProgress(start + rows, n));
+            progress?.Report(new ImageProgress(start + rows, n));
         }
 
         return features!.MoveToOuterDisposeScope();

@@ -1,6 +1,6 @@
 namespace Scan.Core.Data;
 
-/// <summary>What <see cref="ImageFolderDataset.Load(string, ImageFolderOptions, IProgress{ImageFolderProgress})"/>
+/// <summary>What <see cref="ImageFolderDataset.Load(string, ImageFolderOptions, IProgress{ImageProgress})"/>
 /// did with the decoded-image cache (see <see cref="ImageFolderOptions.UseCache"/>).</summary>
 internal enum ImageFolderCacheOutcome
 {

@@ -120,7 +120,7 @@ public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageD
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
     /// <exception cref="IOException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
-    public static ImageFolderDataset Load(string root, ImageFolderOptions options, IProgress<ImageFolderProgress>? progress)
+    public static ImageFolderDataset Load(string root, ImageFolderOptions options, IProgress<ImageProgress>? progress)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
