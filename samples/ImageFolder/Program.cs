@@ -118,7 +118,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         if (arguments.Size == 0)
             Console.WriteLine($"Input size {folderOptions.Height}x{folderOptions.Width}: the images' median shorter side is {medianSide} px{(medianSide > folderOptions.Height ? ", capped" : "")}.");
         dataset = ImageFolderDataset.Load(arguments.Folder.FullName, folderOptions, new DecodeProgress());
-        Console.WriteLine(dataset.Cache.Message);
+        Console.WriteLine(dataset.CacheMessage);
     }
     catch (InvalidDataException e)
     {

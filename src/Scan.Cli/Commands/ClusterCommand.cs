@@ -241,7 +241,7 @@ internal static class ClusterCommand
             CliConsole.Line($"Input size {options.Height}x{options.Width}: the images' median shorter side is {medianSide} px" +
                             $"{(medianSide > options.Height ? ", capped" : "")}.");
             var dataset = ImageFolderDataset.Load(folder, options, new DecodeProgress(progress));
-            CliConsole.Line(dataset.Cache.Message);
+            CliConsole.Line(dataset.CacheMessage);
             return dataset;
         }
         catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException)

@@ -27,8 +27,9 @@ internal enum ImageFolderCacheOutcome
 }
 
 /// <summary>How an <see cref="ImageFolderDataset"/> got its pixels: from the decoded-image cache, decoded into it, or
-/// decoded into memory, and why.</summary>
-public sealed record ImageFolderCacheReport
+/// decoded into memory, and why (public as <see cref="ImageFolderDataset.CachePath"/>,
+/// <see cref="ImageFolderDataset.DecodedFiles"/> and <see cref="ImageFolderDataset.CacheMessage"/>).</summary>
+internal sealed record ImageFolderCacheReport
 {
     internal ImageFolderCacheReport(ImageFolderCacheOutcome outcome, string? path, int decodedFiles, string message)
     {
