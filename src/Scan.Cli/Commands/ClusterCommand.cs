@@ -171,7 +171,7 @@ internal static class ClusterCommand
             {
                 if (arguments.Resume)
                     CliConsole.Line($"Nothing to resume in {runDirectory}: starting a new run.");
-                if (OperatingSystem.IsLinux() && !Scan.Core.Runtime.NativeAllocator.SingleArena)
+                if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") != "1")
                     CliConsole.Warning("Tip: MALLOC_ARENA_MAX=1 (and OMP_WAIT_POLICY=PASSIVE) in the environment about double CPU training speed; the budget is then spent on more steps.");
                 CliConsole.Line("Fitting the options to the folder and timing a few training steps on this machine...");
                 var fitted = await ScanPresets.ForAsync(dataset, arguments.Clusters, arguments.Budget, arguments.Device,

@@ -38,7 +38,8 @@ public static class FeatureExtractor
         ArgumentNullException.ThrowIfNull(encoder);
         options ??= new FeatureExtractorOptions();
         options.Validate();
-        // No NativeAllocator.Tune() here: embedding is inference, which may run inside a host (see NativeAllocator).
+        // Embedding is inference, which may run inside a host: tuned only on request (see NativeAllocator).
+        Runtime.NativeAllocator.TuneForInference();
         int n = dataset.Count;
         if (n < 1)
             throw new ArgumentException("The dataset has no images to embed.", nameof(dataset));
