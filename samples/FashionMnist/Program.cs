@@ -71,7 +71,7 @@ if (arguments.RunDirectory is not null)
     builder.WithRunDirectory(arguments.RunDirectory);
 var pipeline = builder.Build();
 
-if (OperatingSystem.IsLinux() && !Scan.Core.Runtime.NativeAllocator.SingleArena)
+if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") != "1")
     AnsiConsole.MarkupLine("[yellow]Tip:[/] MALLOC_ARENA_MAX=1 in the environment about doubles CPU training speed (dotnet run sets it from launchSettings.json).");
 AnsiConsole.MarkupLineInterpolated($"[bold]Scan.NET[/] on Fashion-MNIST: {dataset.Count:N0} images, preset {(arguments.Full ? "Full" : "Quick")}, seed {arguments.Seed}");
 

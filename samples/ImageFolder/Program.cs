@@ -118,7 +118,7 @@ static async Task<int> Run(ClusterArguments arguments, CancellationToken cancell
         if (arguments.Size == 0)
             Console.WriteLine($"Input size {folderOptions.Height}x{folderOptions.Width}: the images' median shorter side is {medianSide} px{(medianSide > folderOptions.Height ? ", capped" : "")}.");
         dataset = ImageFolderDataset.Load(arguments.Folder.FullName, folderOptions, new DecodeProgress());
-        Console.WriteLine(dataset.Cache.Message);
+        Console.WriteLine(dataset.CacheMessage);
     }
     catch (InvalidDataException e)
     {
@@ -216,16 +216,16 @@ static async Task<ScanOptions> ConfigureOptions(ClusterArguments arguments, Imag
 }
 
 /// <summary>Prints decoding progress at every tenth of the folder.</summary>
-internal sealed class DecodeProgress : IProgress<ImageFolderProgress>
+internal sealed class DecodeProgress : IProgress<ImageProgress>
 {
     private int _lastTenth = -1;
 
     // Reports arrive from several decoding threads: only the one that advances the tenth prints it.
-    public void Report(ImageFolderProgress value)
+    public void Report(ImageProgress value)
     {
         int tenth = (int)(value.Fraction * 10);
         int previous = Volatile.Read(ref _lastTenth);
         if (tenth > previous && Interlocked.CompareExchange(ref _lastTenth, tenth, previous) == previous)
-            Console.WriteLine($"  Decoded {value.Decoded}/{value.Total} images");
+            Console.WriteLine($"  Decoded {value.Completed}/{value.Total} images");
     }
 }

@@ -73,7 +73,7 @@ public static class TinyRun
         string indicesHash = "", similaritiesHash = "";
         if (settings.RunDirectory is not null)
         {
-            var neighbors = NeighborSetFile.Load(Path.Combine(settings.RunDirectory, "mining", "neighbors.scan"));
+            var neighbors = NeighborSet.Load(Path.Combine(settings.RunDirectory, "mining", "neighbors.scan"));
             indicesHash = Sha256(MemoryMarshal.AsBytes(neighbors.Indices));
             similaritiesHash = Sha256(MemoryMarshal.AsBytes(neighbors.Similarities));
         }

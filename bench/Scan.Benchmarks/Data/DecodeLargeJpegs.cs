@@ -166,9 +166,9 @@ public sealed class DecodeLargeJpegs : IComparison
 }
 
 /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-internal sealed class SynchronousProgress(Action report) : IProgress<ImageFolderProgress>
+internal sealed class SynchronousProgress(Action report) : IProgress<ImageProgress>
 {
-    public void Report(ImageFolderProgress value) => report();
+    public void Report(ImageProgress value) => report();
 }
 
 /// <summary>

@@ -143,7 +143,7 @@ public sealed class RobustnessBenchmark : IComparison
         foreach (var check in result.Health.Where(c => c.Fired))
             Console.WriteLine($"  health: {check}");
         PrintHeads(result, data, labels, k, options.Clustering.KMeansInitializedHeads);
-        yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.Plan.EstimatedSeconds:F0} s, {options.Pretext.Precision})",
+        yield return Line(row, data.Count, k, $"SCAN (fitted, budget {fitted.Budget.TotalSeconds:F0} s, est. {fitted.EstimatedSeconds:F0} s, {options.Pretext.Precision})",
             scanTime, result.Assignments.ToArray(), labels, k);
         if (result.PretextKMeansAssignments is { } onFeatures)
             yield return Line(row, data.Count, k, "k-means, our pretext features (3 inits)", TimeSpan.Zero, onFeatures.ToArray(), labels, k);

@@ -171,7 +171,7 @@ internal static class ClusterCommand
             {
                 if (arguments.Resume)
                     CliConsole.Line($"Nothing to resume in {runDirectory}: starting a new run.");
-                if (OperatingSystem.IsLinux() && !Scan.Core.Runtime.NativeAllocator.SingleArena)
+                if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") != "1")
                     CliConsole.Warning("Tip: MALLOC_ARENA_MAX=1 (and OMP_WAIT_POLICY=PASSIVE) in the environment about double CPU training speed; the budget is then spent on more steps.");
                 CliConsole.Line("Fitting the options to the folder and timing a few training steps on this machine...");
                 var fitted = await ScanPresets.ForAsync(dataset, arguments.Clusters, arguments.Budget, arguments.Device,
@@ -241,7 +241,7 @@ internal static class ClusterCommand
             CliConsole.Line($"Input size {options.Height}x{options.Width}: the images' median shorter side is {medianSide} px" +
                             $"{(medianSide > options.Height ? ", capped" : "")}.");
             var dataset = ImageFolderDataset.Load(folder, options, new DecodeProgress(progress));
-            CliConsole.Line(dataset.Cache.Message);
+            CliConsole.Line(dataset.CacheMessage);
             return dataset;
         }
         catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException)
@@ -264,10 +264,10 @@ internal static class ClusterCommand
     {
         using var model = pretrained is not null
             ? (nn.Module<Tensor, Tensor>)pretrained.Load(dataset.Channels, dataset.Height, dataset.Width, out _)
-            : ScanRunDirectory.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
+            : ScanPipeline.LoadPretextModel(runDirectory, dataset.Channels, dataset.Height, dataset.Width)
               ?? throw new CliError($"the run in '{runDirectory}' has no trained pretext model to embed the images with.");
         var preprocessing = AugmentationRecipes.Eval(new NormalizationStats(info.Mean, info.Std));
-        var report = new ForwardingProgress<MiningProgress>(p =>
+        var report = new ForwardingProgress<ImageProgress>(p =>
             progress.Report("Embedding", (double)p.Completed / Math.Max(1, p.Total), $"{p.Completed}/{p.Total} images"));
         using var scope = NewDisposeScope();
         var features = FeatureExtractor.Embed(dataset, model.call,
@@ -318,10 +318,10 @@ internal static class ClusterCommand
         }
     }
 
-    private sealed class DecodeProgress(IStageProgress progress) : IProgress<ImageFolderProgress>
+    private sealed class DecodeProgress(IStageProgress progress) : IProgress<ImageProgress>
     {
-        public void Report(ImageFolderProgress value) =>
-            progress.Report("Decoding", value.Fraction, $"{value.Decoded}/{value.Total} images");
+        public void Report(ImageProgress value) =>
+            progress.Report("Decoding", value.Fraction, $"{value.Completed}/{value.Total} images");
     }
 
     /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool, where a report

@@ -39,7 +39,7 @@ public sealed class ScanClusteringTrainer
     }
 
     /// <summary>Trains the heads (and, if <see cref="ScanClusteringOptions.UpdateBackbone"/>, the backbone) of
-    /// <paramref name="model"/> on the neighbours <see cref="Mining.NeighborMiner"/> mined (or <see cref="Mining.NeighborSetFile"/>
+    /// <paramref name="model"/> on the neighbours <see cref="Mining.NeighborMiner"/> mined (or <see cref="Mining.NeighborSet.Load"/>
     /// loaded): the mining stage's own result, with no tensor for the caller to build and dispose.</summary>
     /// <param name="model">Backbone initialised from the pretext stage plus <see cref="ScanClusteringOptions.Heads"/> heads.</param>
     /// <param name="dataset">The images the neighbours were mined on.</param>

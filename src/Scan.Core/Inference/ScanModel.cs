@@ -190,8 +190,9 @@ public sealed class ScanModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        // Inference leaves the C library's allocator alone: a web host's process is not ours to retune. An app that
-        // wants the tuning for heavy inference calls Runtime.NativeAllocator.Tune() itself.
+        // Inference leaves the C library's allocator alone unless the environment asks (SCAN_NATIVE_ALLOCATOR=tuned):
+        // a web host's process is not ours to retune.
+        Runtime.NativeAllocator.TuneForInference();
         // Every tensor made here (the finite check, normalisation constants) is disposed on return.
         using var outerScope = NewDisposeScope();
         if (images.dim() != 4 || images.shape[1] != Info.Channels || images.shape[2] != Info.Height || images.shape[3] != Info.Width)

@@ -31,14 +31,15 @@ public static class FeatureExtractor
         IImageDataset dataset,
         Func<Tensor, Tensor> encoder,
         FeatureExtractorOptions? options = null,
-        IProgress<MiningProgress>? progress = null,
+        IProgress<ImageProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(encoder);
         options ??= new FeatureExtractorOptions();
         options.Validate();
-        // No NativeAllocator.Tune() here: embedding is inference, which may run inside a host (see NativeAllocator).
+        // Embedding is inference, which may run inside a host: tuned only on request (see NativeAllocator).
+        Runtime.NativeAllocator.TuneForInference();
         int n = dataset.Count;
         if (n < 1)
             throw new ArgumentException("The dataset has no images to embed.", nameof(dataset));
@@ -78,7 +79,7 @@ public static class FeatureExtractor
             }
             features ??= empty(n, batch.shape[1], ScalarType.Float32).MoveToOuterDisposeScope();
             features.narrow(0, start, rows).copy_(batch.to(ScalarType.Float32, CPU));
-            progress?.Report(new MiningProgress(start + rows, n));
+            progress?.Report(new ImageProgress(start + rows, n));
         }
 
         return features!.MoveToOuterDisposeScope();

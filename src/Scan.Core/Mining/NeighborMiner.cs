@@ -1,3 +1,4 @@
+using Scan.Core.Data;
 using Scan.Core.Mining.Kernels;
 using static TorchSharp.torch;
 
@@ -64,7 +65,7 @@ public sealed class NeighborMiner
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public NeighborSet Mine(
         Tensor features,
-        IProgress<MiningProgress>? progress = null,
+        IProgress<ImageProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
         MineOn(get_num_threads(), features, progress, cancellationToken);
 
@@ -82,7 +83,7 @@ public sealed class NeighborMiner
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<NeighborSet> MineAsync(
         Tensor features,
-        IProgress<MiningProgress>? progress = null,
+        IProgress<ImageProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         CheckShape(features);
@@ -102,7 +103,7 @@ public sealed class NeighborMiner
                 $"At most {int.MaxValue} images can be mined, features has {features.shape[0]} rows.");
     }
 
-    private NeighborSet MineOn(int threads, Tensor features, IProgress<MiningProgress>? progress, CancellationToken cancellationToken)
+    private NeighborSet MineOn(int threads, Tensor features, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
     {
         CheckShape(features);
         int k = Options.NumNeighbors;
@@ -118,7 +119,7 @@ public sealed class NeighborMiner
         {
             var report = progress is null
                 ? null
-                : new Action<long, long>((done, total) => progress.Report(new MiningProgress((int)(done * n / total), n)));
+                : new Action<long, long>((done, total) => progress.Report(new ImageProgress((int)(done * n / total), n)));
             int d = (int)unit.shape[1];
             if (CosineTopKSearch.InstructionSet is not null && CosineTopKSearch.Fits(n, d))
             {
@@ -140,7 +141,7 @@ public sealed class NeighborMiner
     /// masked by index, top-(K + 1), then exact ordering and boundary ties resolved by <see cref="NeighborRanking"/>.
     /// </summary>
     private void MineWithTensorProducts(Tensor unit, int k, int[] indices, float[] similarities,
-        IProgress<MiningProgress>? progress, CancellationToken cancellationToken)
+        IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
     {
         int n = (int)unit.shape[0];
         int chunk = ChunkSize(n);
@@ -171,7 +172,7 @@ public sealed class NeighborMiner
                     value => scores[anchorRow].eq(value).nonzero().view(-1).cpu().data<long>().ToArray());
             }
 
-            progress?.Report(new MiningProgress(start + rows, n));
+            progress?.Report(new ImageProgress(start + rows, n));
         }
     }
 

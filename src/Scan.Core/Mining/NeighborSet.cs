@@ -58,6 +58,22 @@ public sealed class NeighborSet
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="anchor"/> is not in [0, N).</exception>
     public ReadOnlySpan<float> GetSimilarities(int anchor) => _similarities.AsSpan(RowStart(anchor), NumNeighbors);
 
+    /// <summary>
+    /// Writes the set to <paramref name="path"/> as a neighbour file (FORMATS.md, "Neighbour sets"), atomically,
+    /// replacing any file there: the hand-over from mining to clustering, e.g. to mine once and cluster many times.
+    /// </summary>
+    /// <param name="path">Target file; its folder is created if missing.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the set is too large for one file.</exception>
+    public void Save(string path) => NeighborSetFile.Save(this, path);
+
+    /// <summary>Reads a set written by <see cref="Save"/>, verifying it first.</summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a neighbour file of this version, its sizes do not
+    /// match its length (truncated or extended), its checksum does not match (damaged), or its content is not a
+    /// valid neighbour set; the message names the file and what was expected vs found.</exception>
+    public static NeighborSet Load(string path) => NeighborSetFile.Load(path);
+
     /// <summary>The indices as a new int64 CPU tensor of shape (N, K), e.g. to sample neighbours in a training
     /// step. The caller owns (disposes) it.</summary>
     public Tensor ToIndexTensor()

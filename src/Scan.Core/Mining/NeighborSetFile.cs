@@ -7,8 +7,8 @@ namespace Scan.Core.Mining;
 
 /// <summary>
 /// Saves and loads a <see cref="NeighborSet"/> as a small binary file, the hand-over from the mining stage to the
-/// SCAN stage. Writing is atomic (see <see cref="AtomicFile"/>); reading rejects a foreign, truncated or damaged
-/// file with an <see cref="InvalidDataException"/> naming the file and what was expected vs found.
+/// SCAN stage (public as <see cref="NeighborSet.Save"/> and <see cref="NeighborSet.Load"/>). Writing is atomic (see
+/// <see cref="AtomicFile"/>); reading rejects a foreign, truncated or damaged file with an <see cref="InvalidDataException"/> naming the file and what was expected vs found.
 /// </summary>
 /// <remarks>
 /// Layout, little-endian: magic "SCANNBR\0" (8 bytes); format version (u32, = 1); flags (u32, bit 0 = similarities
@@ -16,7 +16,7 @@ namespace Scan.Core.Mining;
 /// N x K similarities (f32, row-major); SHA-256 of all preceding bytes (32 bytes). A set mined for 70,000 images
 /// with K = 20 takes 11.2 MB.
 /// </remarks>
-public static class NeighborSetFile
+internal static class NeighborSetFile
 {
     /// <summary>Version of the layout written by <see cref="Save"/>.</summary>
     public const uint FormatVersion = 1;

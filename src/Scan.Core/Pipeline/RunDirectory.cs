@@ -36,6 +36,30 @@ internal sealed class RunDirectory
         Directory.CreateDirectory(_root);
     }
 
+    /// <summary>The SimCLR model a finished pretext stage saved in <paramref name="runDirectory"/>, rebuilt with the
+    /// run's options (see <see cref="ScanPipeline.LoadPretextModel"/>); null when there is none.</summary>
+    public static Models.ContrastiveModel? LoadPretextModel(string runDirectory, int channels, int height, int width)
+    {
+        if (!Directory.Exists(runDirectory) || ScanOptions.FromRunDirectory(runDirectory) is not { } options)
+            return null;
+        var runs = new RunDirectory(runDirectory);
+        if (runs.ReadReport(ScanStage.Pretext) is null || !File.Exists(runs.ContrastiveModelPath))
+            return null;
+        // The initial weights drawn here are all replaced by the file's, so the global generator's state does not matter.
+        var model = new Models.ContrastiveModel(options.Backbone.Build(channels, height, width), options.Pretext.ProjectionDim);
+        try
+        {
+            runs.LoadModule(runs.ContrastiveModelPath, "contrastive-model", model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return model;
+    }
+
     public string ContrastiveModelPath => Path.Combine(_root, "pretext", "contrastive.scan");
     public string NeighborsPath => Path.Combine(_root, "mining", "neighbors.scan");
     public string FinalModelPath => Path.Combine(_root, "model.scan");

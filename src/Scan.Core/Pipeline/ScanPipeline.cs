@@ -75,6 +75,31 @@ public sealed class ScanPipeline
         }
     }
 
+    /// <summary>
+    /// The SimCLR model (backbone and projection head) a run's finished pretext stage saved in its run directory
+    /// (<see cref="ScanOptions.RunDirectory"/>), rebuilt with the options the run was started with: the model whose
+    /// L2-normalised projections the neighbours were mined from. For tools that show or export the pretext features
+    /// after a run (e.g. the <c>scan</c> tool's embeddings.npy and map): embed a dataset with it through
+    /// <see cref="FeatureExtractor.Embed"/>, with the model's normalisation as preprocessing.
+    /// </summary>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="channels">Input channels of the run's images.</param>
+    /// <param name="height">Input height of the run's images.</param>
+    /// <param name="width">Input width of the run's images.</param>
+    /// <returns>The model on the CPU, in evaluation mode (the caller disposes it); null when the folder holds no run,
+    /// the pretext stage has not finished, or the run was given a pretrained backbone and trained no SimCLR model.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    /// <exception cref="InvalidDataException">The run's options.json or the saved model is damaged or does not fit
+    /// the run's options; the message names the file.</exception>
+    public static ContrastiveModel? LoadPretextModel(string runDirectory, int channels, int height, int width)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runDirectory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        return RunDirectory.LoadPretextModel(runDirectory, channels, height, width);
+    }
+
     private async Task<ScanResult> Run(IImageDataset dataset, IProgress<ScanProgress>? progress, CancellationToken ct)
     {
         if (Runtime.NativeAllocator.Tune() && !Runtime.NativeAllocator.SingleArena)

@@ -106,7 +106,7 @@ public sealed class ScanPipelineBuilder
         return this;
     }
 
-    /// <summary>Uses neighbours mined before (e.g. loaded with <see cref="NeighborSetFile.Load"/>) and skips mining.</summary>
+    /// <summary>Uses neighbours mined before (e.g. loaded with <see cref="NeighborSet.Load"/>) and skips mining.</summary>
     public ScanPipelineBuilder WithNeighbors(NeighborSet neighbors)
     {
         _neighbors = neighbors ?? throw new ArgumentNullException(nameof(neighbors));

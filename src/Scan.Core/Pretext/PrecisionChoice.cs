@@ -12,7 +12,7 @@ namespace Scan.Core.Pretext;
 /// <param name="BFloat16SecondsPerStep">Seconds of one bfloat16 step (lower quartile) (where the first step already took over twice
 /// float32's, that first step's time, and the probe stopped there); null when the backbone has no bfloat16 copy.</param>
 /// <param name="Chosen">Float32 or BFloat16.</param>
-public sealed record PrecisionMeasurement(double Float32SecondsPerStep, double? BFloat16SecondsPerStep, TrainingPrecision Chosen)
+internal sealed record PrecisionMeasurement(double Float32SecondsPerStep, double? BFloat16SecondsPerStep, TrainingPrecision Chosen)
 {
     /// <summary>float32 time over bfloat16 time (above 1: bfloat16 is faster); null when bfloat16 was not measured.</summary>
     public double? BFloat16Speedup => BFloat16SecondsPerStep is { } bf ? Float32SecondsPerStep / bf : null;

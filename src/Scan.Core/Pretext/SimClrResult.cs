@@ -9,6 +9,13 @@ public sealed record SimClrResult(IReadOnlyList<EpochRecord> History)
     /// <summary>The precision the steps ran in: the options' one, or what <see cref="TrainingPrecision.Auto"/> chose.</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Float32;
 
-    /// <summary>The timing behind an <see cref="TrainingPrecision.Auto"/> choice; null when the precision was fixed.</summary>
-    public PrecisionMeasurement? PrecisionMeasurement { get; init; }
+    /// <summary>Seconds of one float32 step as <see cref="TrainingPrecision.Auto"/> timed it on this machine (the lower
+    /// quartile of the timed steps); null when the precision was fixed, or when Auto kept float32 without timing
+    /// because the backbone has no bfloat16 copy (a backbone of the caller's own).</summary>
+    public double? Float32SecondsPerStep { get; init; }
+
+    /// <summary>Seconds of one bfloat16 step as <see cref="TrainingPrecision.Auto"/> timed it (where the first step
+    /// already took over twice float32's, that step's time, as the probe stopped there); null when no bfloat16 step
+    /// was timed. <see cref="Precision"/> is bfloat16 only when this is at most float32's time over 2.5.</summary>
+    public double? BFloat16SecondsPerStep { get; init; }
 }

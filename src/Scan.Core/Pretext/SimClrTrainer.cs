@@ -68,7 +68,9 @@ public sealed class SimClrTrainer
             var precision = measurement?.Chosen ?? _setup.Options.Precision;
             return Train(model, dataset, precision, checkpointPath, progress, cancellationToken) with
             {
-                Precision = precision, PrecisionMeasurement = measurement,
+                Precision = precision,
+                Float32SecondsPerStep = measurement is { Float32SecondsPerStep: var f32 } && !double.IsNaN(f32) ? f32 : null,
+                BFloat16SecondsPerStep = measurement?.BFloat16SecondsPerStep,
             };
         }, cancellationToken);
     }

@@ -4,6 +4,7 @@ namespace Scan.Core.Runtime;
 
 /// <summary>
 /// Tunes the C library's allocator for libtorch on Linux, where its defaults cost CPU training more than half its speed.
+/// Infrastructure: the process environment is the switch (README, "Process-wide allocator tuning"), not this class.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,11 +17,12 @@ namespace Scan.Core.Runtime;
 /// <see cref="Tune"/> raises the mmap and trim thresholds to 1 GiB through <c>mallopt</c>, so freed blocks stay in the
 /// process and are reused; resident memory then stays near its peak instead of falling between steps (which is also
 /// what keeps it flat across epochs). The setting is process-wide, so only training tunes it by itself: the trainers
-/// (through their batch source) and <c>ScanPipeline.RunAsync</c> call it before their first tensor. Inference does not
-/// (<c>ScanModel.Predict</c>, <c>PredictFiles</c>, <c>FeatureExtractor.Embed</c>), so a web host that only predicts
-/// keeps the C library's behaviour unless it calls <see cref="Tune"/> itself. It is idempotent and does nothing on
-/// other systems, under another C library, or when the environment variable <c>SCAN_NATIVE_ALLOCATOR</c> is
-/// <c>default</c> (the opt-out for a host that trains in-process and wants its allocator left alone).
+/// (through their batch source) and <c>ScanPipeline.RunAsync</c> call it before their first tensor. Inference
+/// (<c>ScanModel.Predict</c>, <c>PredictFiles</c>, <c>FeatureExtractor.Embed</c>) calls <see cref="TuneForInference"/>,
+/// which tunes only when the environment variable <c>SCAN_NATIVE_ALLOCATOR</c> is <c>tuned</c>, so a web host that
+/// only predicts keeps the C library's behaviour unless it asks. It is idempotent and does nothing on other systems,
+/// under another C library, or when <c>SCAN_NATIVE_ALLOCATOR</c> is <c>default</c> (the opt-out for a host that trains
+/// in-process and wants its allocator left alone).
 /// Measured cost in a host: after 10,000 Fashion-MNIST predictions (width-16 small ResNet, batch 256) the tuned
 /// process kept its peak of about 0.6 GB resident, where the untuned one gave back up to about 70 MB; a prediction
 /// pass took 3.9-4.4 s tuned against 5.6-8.0 s untuned in three of four paired runs on a loaded 2-core machine, and
@@ -35,10 +37,11 @@ namespace Scan.Core.Runtime;
 /// settings; set it in your own app's environment (service unit, container, launch profile) as well.
 /// </para>
 /// </remarks>
-public static class NativeAllocator
+internal static class NativeAllocator
 {
-    /// <summary>Environment variable that, set to <c>default</c>, leaves the C library's allocator settings alone.</summary>
-    public const string OptOutVariable = "SCAN_NATIVE_ALLOCATOR";
+    /// <summary>Environment variable: <c>default</c> leaves the C library's allocator settings alone; <c>tuned</c>
+    /// tunes them for inference too; unset (or anything else), only training tunes them.</summary>
+    public const string ModeVariable = "SCAN_NATIVE_ALLOCATOR";
 
     private const int MallocTrimThreshold = -1;   // M_TRIM_THRESHOLD in glibc's malloc.h
     private const int MallocMmapThreshold = -3;   // M_MMAP_THRESHOLD
@@ -57,15 +60,27 @@ public static class NativeAllocator
 
     /// <summary>
     /// Raises glibc's mmap and trim thresholds to 1 GiB (see the remarks). Returns whether they are in effect: false
-    /// on systems other than Linux with glibc, or when <see cref="OptOutVariable"/> is <c>default</c>.
+    /// on systems other than Linux with glibc, or when <see cref="ModeVariable"/> is <c>default</c>.
     /// </summary>
     public static bool Tune() => Applied.Value;
+
+    /// <summary>Whether <see cref="ModeVariable"/> asks for the tuning in inference too (<c>tuned</c>).</summary>
+    public static bool TunesInference => IsMode("tuned");
+
+    /// <summary>
+    /// Called by the inference entry points: <see cref="Tune"/> when <see cref="ModeVariable"/> is <c>tuned</c>,
+    /// else nothing (a host's allocator is not ours to retune unasked). Returns whether the tuning is in effect.
+    /// </summary>
+    public static bool TuneForInference() => TunesInference ? Tune() : IsTuned;
+
+    private static bool IsMode(string mode) =>
+        string.Equals(Environment.GetEnvironmentVariable(ModeVariable), mode, StringComparison.OrdinalIgnoreCase);
 
     private static bool Apply()
     {
         if (!OperatingSystem.IsLinux())
             return false;
-        if (string.Equals(Environment.GetEnvironmentVariable(OptOutVariable), "default", StringComparison.OrdinalIgnoreCase))
+        if (IsMode("default"))
             return false;
         try
         {

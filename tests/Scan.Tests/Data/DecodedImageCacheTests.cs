@@ -84,11 +84,11 @@ public sealed class DecodedImageCacheTests : IDisposable
             ShouldEqualUncached(first, uncached);
         }
 
-        var reports = new List<ImageFolderProgress>();
-        using var second = ImageFolderDataset.Load(_images.Path, options, new Scan.Tests.Mining.SynchronousProgress<ImageFolderProgress>(reports.Add));
+        var reports = new List<ImageProgress>();
+        using var second = ImageFolderDataset.Load(_images.Path, options, new Scan.Tests.Mining.SynchronousProgress<ImageProgress>(reports.Add));
         second.Cache.Outcome.Should().Be(ImageFolderCacheOutcome.Reused, second.Cache.Message);
         second.Cache.DecodedFiles.Should().Be(0);
-        reports.Should().Equal(new ImageFolderProgress(25, 25));
+        reports.Should().Equal(new ImageProgress(25, 25));
         if (grayFolder)
             second.Channels.Should().Be(1);
         ShouldEqualUncached(second, uncached);

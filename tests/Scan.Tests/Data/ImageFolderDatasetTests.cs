@@ -61,12 +61,12 @@ public class ImageFolderDatasetTests : IDisposable
         options.DetectGrayscale.Should().BeTrue();
         ImageFolderDataset.SuggestOptions(_folder.Path, maxSide: 16).Options.Height.Should().Be(16);
 
-        var reports = new List<ImageFolderProgress>();
+        var reports = new List<ImageProgress>();
         using var dataset = ImageFolderDataset.Load(_folder.Path, options with { MaxDegreeOfParallelism = 1 },
-            new SynchronousProgress<ImageFolderProgress>(reports.Add));
+            new SynchronousProgress<ImageProgress>(reports.Add));
         reports.Should().NotBeEmpty();
-        reports[^1].Should().Be(new ImageFolderProgress(5, 5));
-        reports.Select(r => r.Decoded).Should().BeInAscendingOrder();
+        reports[^1].Should().Be(new ImageProgress(5, 5));
+        reports.Select(r => r.Completed).Should().BeInAscendingOrder();
 
         foreach (var file in Directory.GetFiles(_folder.Path))
             File.Delete(file);

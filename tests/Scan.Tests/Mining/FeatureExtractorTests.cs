@@ -107,14 +107,14 @@ public class FeatureExtractorTests
     [Fact]
     public void Progress_counts_images_and_no_tensor_is_left_alive()
     {
-        var reports = new List<MiningProgress>();
+        var reports = new List<ImageProgress>();
         FeatureExtractor.Embed(new CountingDataset(), Flatten, new FeatureExtractorOptions { BatchSize = 4 }).Dispose();
 
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         FeatureExtractor.Embed(new CountingDataset(), Flatten, new FeatureExtractorOptions { BatchSize = 4 },
-            new SynchronousProgress<MiningProgress>(reports.Add)).Dispose();
+            new SynchronousProgress<ImageProgress>(reports.Add)).Dispose();
 
-        reports.Should().Equal(new MiningProgress(4, 10), new MiningProgress(8, 10), new MiningProgress(10, 10));
+        reports.Should().Equal(new ImageProgress(4, 10), new ImageProgress(8, 10), new ImageProgress(10, 10));
         DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Scan.Core.Data;
 using Scan.Core.Mining;
 using static TorchSharp.torch;
 
@@ -85,10 +86,10 @@ public class NeighborMinerTests
     public void A_cancelled_token_stops_before_any_work(bool tensorProducts)
     {
         using var features = randn(300, 4);
-        var reports = new List<MiningProgress>();
+        var reports = new List<ImageProgress>();
 
         var act = () => new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 3, UseTensorProducts = tensorProducts })
-            .Mine(features, new SynchronousProgress<MiningProgress>(reports.Add), new CancellationToken(canceled: true));
+            .Mine(features, new SynchronousProgress<ImageProgress>(reports.Add), new CancellationToken(canceled: true));
 
         act.Should().Throw<OperationCanceledException>();
         reports.Should().BeEmpty();
@@ -103,14 +104,14 @@ public class NeighborMinerTests
         using var features = MiningData.ToTensor(x);
         var miner = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 9, ChunkSize = 40, UseTensorProducts = tensorProducts });
 
-        var reports = new List<MiningProgress>();
-        var mined = await miner.MineAsync(features, new SynchronousProgress<MiningProgress>(reports.Add));
+        var reports = new List<ImageProgress>();
+        var mined = await miner.MineAsync(features, new SynchronousProgress<ImageProgress>(reports.Add));
         var expected = miner.Mine(features);
 
         mined.Indices.ToArray().Should().Equal(expected.Indices.ToArray());
         mined.Similarities.ToArray().Should().Equal(expected.Similarities.ToArray());
         reports.Should().NotBeEmpty();
-        reports[^1].Should().Be(new MiningProgress(157, 157));
+        reports[^1].Should().Be(new ImageProgress(157, 157));
     }
 
     [Fact]
@@ -259,10 +260,10 @@ public class NeighborMinerTests
     public void Progress_is_reported_after_every_chunk_of_the_tensor_path()
     {
         using var features = randn(35, 4);
-        var reports = new List<MiningProgress>();
+        var reports = new List<ImageProgress>();
 
         new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 3, ChunkSize = 10, UseTensorProducts = true })
-            .Mine(features, new SynchronousProgress<MiningProgress>(reports.Add));
+            .Mine(features, new SynchronousProgress<ImageProgress>(reports.Add));
 
         reports.Select(r => r.Completed).Should().Equal(10, 20, 30, 35);
         reports.Should().OnlyContain(r => r.Total == 35);
@@ -272,11 +273,11 @@ public class NeighborMinerTests
     public void Progress_of_the_cpu_kernel_rises_to_N_on_the_calling_thread()
     {
         using var features = randn(300, 4);
-        var reports = new List<MiningProgress>();
+        var reports = new List<ImageProgress>();
         var threads = new HashSet<int>();
 
         new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 3, ChunkSize = 96 })
-            .Mine(features, new SynchronousProgress<MiningProgress>(p => { reports.Add(p); threads.Add(Environment.CurrentManagedThreadId); }));
+            .Mine(features, new SynchronousProgress<ImageProgress>(p => { reports.Add(p); threads.Add(Environment.CurrentManagedThreadId); }));
 
         reports.Should().NotBeEmpty().And.OnlyContain(r => r.Total == 300);
         reports.Select(r => r.Completed).Should().BeInAscendingOrder().And.OnlyContain(c => c > 0 && c <= 300);
@@ -291,10 +292,10 @@ public class NeighborMinerTests
     {
         using var features = randn(300, 4);
         using var source = new CancellationTokenSource();
-        var reports = new List<MiningProgress>();
+        var reports = new List<ImageProgress>();
         var miner = new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 3, ChunkSize = 96, UseTensorProducts = tensorProducts });
 
-        var act = () => miner.Mine(features, new SynchronousProgress<MiningProgress>(p => { reports.Add(p); source.Cancel(); }), source.Token);
+        var act = () => miner.Mine(features, new SynchronousProgress<ImageProgress>(p => { reports.Add(p); source.Cancel(); }), source.Token);
 
         act.Should().Throw<OperationCanceledException>();
         reports.Should().ContainSingle();

@@ -32,8 +32,8 @@ public sealed class NeighborSetFileTests : IDisposable
         var set = Sample();
         string path = PathOf("neighbors.bin");
 
-        NeighborSetFile.Save(set, path);
-        var loaded = NeighborSetFile.Load(path);
+        set.Save(path);
+        var loaded = NeighborSet.Load(path);
 
         loaded.Count.Should().Be(N);
         loaded.NumNeighbors.Should().Be(K);
@@ -48,7 +48,7 @@ public sealed class NeighborSetFileTests : IDisposable
         var set = Sample();
         string path = PathOf("layout.bin");
 
-        NeighborSetFile.Save(set, path);
+        set.Save(path);
         byte[] bytes = File.ReadAllBytes(path);
 
         bytes.Length.Should().Be(HeaderBytes + PayloadBytes + ChecksumBytes);
@@ -68,9 +68,9 @@ public sealed class NeighborSetFileTests : IDisposable
         string path = PathOf("replace.bin");
         File.WriteAllText(path, "an older file");
 
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
 
-        NeighborSetFile.Load(path).Count.Should().Be(N);
+        NeighborSet.Load(path).Count.Should().Be(N);
         Directory.GetFiles(_folder).Should().Equal(path);
     }
 
@@ -78,7 +78,7 @@ public sealed class NeighborSetFileTests : IDisposable
     public void Every_flipped_header_byte_is_detected_and_the_file_named()
     {
         string path = PathOf("header.bin");
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
         byte[] good = File.ReadAllBytes(path);
 
         for (int offset = 0; offset < HeaderBytes; offset++)
@@ -87,7 +87,7 @@ public sealed class NeighborSetFileTests : IDisposable
             bad[offset] ^= 0x10;
             File.WriteAllBytes(path, bad);
 
-            FluentActions.Invoking(() => NeighborSetFile.Load(path)).Should().Throw<InvalidDataException>("byte {0} was flipped", offset)
+            FluentActions.Invoking(() => NeighborSet.Load(path)).Should().Throw<InvalidDataException>("byte {0} was flipped", offset)
                 .Where(e => e.Message.Contains(path) && e.Message.Contains("expected"));
         }
     }
@@ -101,13 +101,13 @@ public sealed class NeighborSetFileTests : IDisposable
     public void Header_damage_is_named(int offset, string message)
     {
         string path = PathOf("named.bin");
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
         byte[] bytes = File.ReadAllBytes(path);
         bytes[offset] ^= 0x10;
         File.WriteAllBytes(path, bytes);
 
         // Flipping bit 4 makes N = 6 ^ 0x10 = 22 (so the length no longer fits) or K = 3 ^ 0x10 = 19 (not below N).
-        var act = () => NeighborSetFile.Load(path);
+        var act = () => NeighborSet.Load(path);
 
         act.Should().Throw<InvalidDataException>().Where(e => e.Message.Contains(path) && e.Message.Contains(message));
     }
@@ -120,12 +120,12 @@ public sealed class NeighborSetFileTests : IDisposable
     public void A_flipped_payload_or_checksum_byte_fails_the_checksum(int offset)
     {
         string path = PathOf("payload.bin");
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
         byte[] bytes = File.ReadAllBytes(path);
         bytes[offset] ^= 0x01;
         File.WriteAllBytes(path, bytes);
 
-        var act = () => NeighborSetFile.Load(path);
+        var act = () => NeighborSet.Load(path);
 
         act.Should().Throw<InvalidDataException>().Where(e => e.Message.Contains(path) && e.Message.Contains("SHA-256") && e.Message.Contains("damaged"));
     }
@@ -138,11 +138,11 @@ public sealed class NeighborSetFileTests : IDisposable
     public void A_truncated_file_is_detected(int length, string message)
     {
         string path = PathOf("truncated.bin");
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..length]);
 
-        var act = () => NeighborSetFile.Load(path);
+        var act = () => NeighborSet.Load(path);
 
         act.Should().Throw<InvalidDataException>().Where(e => e.Message.Contains(path) && e.Message.Contains(message));
     }
@@ -151,10 +151,10 @@ public sealed class NeighborSetFileTests : IDisposable
     public void An_extended_file_is_detected()
     {
         string path = PathOf("extended.bin");
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
         File.AppendAllText(path, "x");
 
-        var act = () => NeighborSetFile.Load(path);
+        var act = () => NeighborSet.Load(path);
 
         act.Should().Throw<InvalidDataException>().Where(e => e.Message.Contains(path) && e.Message.Contains("expected 200 bytes"));
     }
@@ -164,13 +164,13 @@ public sealed class NeighborSetFileTests : IDisposable
     {
         // Well-formed header and a matching checksum, but anchor 0 lists itself: only the content check can tell.
         string path = PathOf("self.bin");
-        NeighborSetFile.Save(Sample(), path);
+        Sample().Save(path);
         byte[] bytes = File.ReadAllBytes(path);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(HeaderBytes), 0);
         SHA256.HashData(bytes.AsSpan(0, bytes.Length - ChecksumBytes), bytes.AsSpan(bytes.Length - ChecksumBytes));
         File.WriteAllBytes(path, bytes);
 
-        var act = () => NeighborSetFile.Load(path);
+        var act = () => NeighborSet.Load(path);
 
         act.Should().Throw<InvalidDataException>().Where(e => e.Message.Contains(path) && e.Message.Contains("anchor itself"));
     }
@@ -180,7 +180,7 @@ public sealed class NeighborSetFileTests : IDisposable
     {
         string path = PathOf("missing.bin");
 
-        var act = () => NeighborSetFile.Load(path);
+        var act = () => NeighborSet.Load(path);
 
         act.Should().Throw<FileNotFoundException>().Where(e => e.FileName == path && e.Message.Contains(path));
     }

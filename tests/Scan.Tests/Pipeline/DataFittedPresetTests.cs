@@ -40,10 +40,10 @@ public sealed class DataFittedPresetTests
         o.Augmentation.Mean.Should().HaveCount(data.Channels);
         o.Augmentation.Strong.CutoutSize.Should().BeLessThanOrEqualTo(data.Height / 2);
         o.Pretext.Precision.Should().BeOneOf(TrainingPrecision.Float32, TrainingPrecision.BFloat16);
-        fitted.Precision.Float32SecondsPerStep.Should().BePositive();
-        fitted.Precision.BFloat16SecondsPerStep.Should().BePositive();
+        fitted.Float32SecondsPerStep.Should().BePositive();
+        fitted.BFloat16SecondsPerStep.Should().BePositive();
         o.Clustering.EntropyWeights.Should().NotBeNull().And.HaveCountGreaterThan(1, "heads train with several λ");
-        fitted.Plan.PretextSteps.Should().Be(o.Pretext.Epochs * (data.Count / o.Pretext.BatchSize));
+        fitted.PretextSteps.Should().Be(o.Pretext.Epochs * (data.Count / o.Pretext.BatchSize));
         fitted.Decisions.Should().Contain(d => d.Contains("SimCLR")).And.Contain(d => d.StartsWith("Probe"));
     }
 
@@ -75,10 +75,10 @@ public sealed class DataFittedPresetTests
         var moreImages = await ScanPresets.ForAsync(large, 4, TimeSpan.FromSeconds(240));
 
         // Eight times the budget: several times the steps (timing noise of the probe is well below 2x).
-        longRun.Plan.PretextSteps.Should().BeGreaterThan(2 * shortRun.Plan.PretextSteps);
+        longRun.PretextSteps.Should().BeGreaterThan(2 * shortRun.PretextSteps);
         // Four times the images in the same budget: fewer epochs, since each epoch holds more steps.
         moreImages.Options.Pretext.Epochs.Should().BeLessThan(longRun.Options.Pretext.Epochs);
-        longRun.Plan.EstimatedSeconds.Should().BeLessThanOrEqualTo(240 * 1.05);
+        longRun.EstimatedSeconds.Should().BeLessThanOrEqualTo(240 * 1.05);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class DataFittedPresetTests
         var data = new SyntheticImages(perClass: PresetFitter.SelfLabelingMinImages / 4, classes: 4);
         var fitted = await ScanPresets.ForAsync(data, 4, TimeSpan.FromSeconds(0.5));
         fitted.Options.SelfLabelingEnabled.Should().BeFalse();
-        fitted.Plan.SelfLabelingSteps.Should().Be(0);
+        fitted.SelfLabelingSteps.Should().Be(0);
         fitted.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off: the budget leaves")).And.Contain(d => d.StartsWith("Warning"));
         ShouldBeValid(fitted.Options);
     }
@@ -104,7 +104,7 @@ public sealed class DataFittedPresetTests
         o.Clustering.FeatureCacheViews.Should().Be(Scan.Core.Clustering.CachedViews.Unaugmented);
         o.Clustering.FeatureCachePasses.Should().Be(1, "every pass of an un-augmented cache is the same");
         o.SelfLabelingEnabled.Should().BeFalse("the budget is ample, but 120 images are too few for self-labelling");
-        fitted.Plan.SelfLabelingSteps.Should().Be(0);
+        fitted.SelfLabelingSteps.Should().Be(0);
         fitted.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off: 120 images are fewer than"));
     }
 
@@ -127,10 +127,10 @@ public sealed class DataFittedPresetTests
         using var model = new Scan.Core.Models.ContrastiveModel(Scan.Core.Models.ResNetBackbone.Small(inputChannels: data.Channels), 16);
         var result = await trainer.TrainAsync(model, data);
 
-        result.PrecisionMeasurement.Should().NotBeNull();
-        result.PrecisionMeasurement!.BFloat16Speedup.Should().BePositive();
-        result.Precision.Should().Be(result.PrecisionMeasurement.Chosen);
-        result.Precision.Should().Be(result.PrecisionMeasurement.BFloat16Speedup >= PrecisionChoice.MinimumBFloat16Speedup
+        result.Float32SecondsPerStep.Should().BePositive();
+        result.BFloat16SecondsPerStep.Should().BePositive();
+        double speedup = result.Float32SecondsPerStep!.Value / result.BFloat16SecondsPerStep!.Value;
+        result.Precision.Should().Be(speedup >= PrecisionChoice.MinimumBFloat16Speedup
             ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32);
     }
     /// <summary>A small preset for <see cref="ScanPresets.FitToBudgetAsync"/> on <see cref="SyntheticImages"/>.</summary>
@@ -162,10 +162,10 @@ public sealed class DataFittedPresetTests
         fitted.Options.Pretext.Epochs.Should().Be(40);
         fitted.Options.SelfLabeling.Epochs.Should().Be(10);
         fitted.Options.SelfLabelingEnabled.Should().BeTrue();
-        fitted.Options.Pretext.Precision.Should().Be(fitted.Precision.Chosen, "Auto is settled by the probe");
+        fitted.Options.Pretext.Precision.Should().Be(fitted.Precision, "Auto is settled by the probe");
         preset.Pretext.Precision.Should().Be(TrainingPrecision.Auto, "the preset passed in is not modified");
-        fitted.Plan.PretextSteps.Should().Be(40 * 2);
-        fitted.Plan.EstimatedSeconds.Should().BePositive();
+        fitted.PretextSteps.Should().Be(40 * 2);
+        fitted.EstimatedSeconds.Should().BePositive();
         ShouldBeValid(fitted.Options);
     }
 
@@ -178,7 +178,7 @@ public sealed class DataFittedPresetTests
         a.Options.Pretext.Epochs.Should().BeLessThan(40, "0.1 s cannot hold 80 SimCLR steps");
         a.Options.Pretext.Epochs.Should().BeGreaterThanOrEqualTo(1);
         a.Options.SelfLabelingEnabled.Should().BeFalse("self-labelling is cut before any SimCLR epoch");
-        a.Plan.SelfLabelingSteps.Should().Be(0);
+        a.SelfLabelingSteps.Should().Be(0);
         a.Decisions.Should().Contain(d => d.StartsWith("Self-labelling off")).And.Contain(d => d.StartsWith("SimCLR shortened from 40"))
             .And.Contain(d => d.StartsWith("Warning"));
         a.Options.Pretext.WarmupEpochs.Should().BeLessThanOrEqualTo(a.Options.Pretext.Epochs);

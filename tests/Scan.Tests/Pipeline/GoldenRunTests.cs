@@ -117,7 +117,7 @@ public sealed class GoldenRunTests(ITestOutputHelper output) : IDisposable
 
         var dataset = data();
         using var result = await ScanPipeline.Create().WithOptions(options).Build().RunAsync(dataset);
-        var neighbors = NeighborSetFile.Load(Path.Combine(options.RunDirectory, "mining", "neighbors.scan"));
+        var neighbors = NeighborSet.Load(Path.Combine(options.RunDirectory, "mining", "neighbors.scan"));
         using var weights = new MemoryStream();
         using (var writer = new BinaryWriter(weights, System.Text.Encoding.UTF8, leaveOpen: true))
             result.Model.Network.save(writer);

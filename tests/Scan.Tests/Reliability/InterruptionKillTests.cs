@@ -141,7 +141,7 @@ public sealed class InterruptionKillTests(ITestOutputHelper output)
                 ScanFile.Read(file, "contrastive-model", 1);
                 break;
             case "mining":
-                NeighborSetFile.Load(file);
+                NeighborSet.Load(file);
                 break;
             default:
                 ScanModel.Load(file).Dispose();

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Scan.Tests.Reliability;
 
 /// <summary>
-/// Damaged neighbour files (the hand-over from mining to clustering) against <see cref="NeighborSetFile.Load"/>,
+/// Damaged neighbour files (the hand-over from mining to clustering) against <see cref="NeighborSet.Load"/>,
 /// which documents <see cref="InvalidDataException"/> naming the file. Its SHA-256 must catch every change; with
 /// the checksum recomputed after the damage, the content checks behind it (N, K, indices, similarities) must.
 /// </summary>
@@ -24,11 +24,11 @@ public sealed class NeighborSetFileFuzzTests(ITestOutputHelper output) : IDispos
         var indices = Enumerable.Range(0, N * K).Select(i => (i / K + 1 + i % K) % N).ToArray();
         var similarities = Enumerable.Range(0, N * K).Select(i => 0.9f - 0.1f * (i % K)).ToArray();
         string path = _folder.File("neighbors.scan");
-        NeighborSetFile.Save(new NeighborSet(N, K, indices, similarities), path);
+        new NeighborSet(N, K, indices, similarities).Save(path);
         var seed = File.ReadAllBytes(path);
         void Load()
         {
-            var set = NeighborSetFile.Load(path);
+            var set = NeighborSet.Load(path);
             (set.Count, set.NumNeighbors).Should().Be((N, K));
         }
 

@@ -91,7 +91,7 @@ internal static class DecodedImageCache
     /// after writing the cache, which records them.
     /// </summary>
     public static Result Load(string root, string[] files, int[]? labels, string[]? classNames, ImageFolderOptions options,
-        IProgress<ImageFolderProgress>? progress)
+        IProgress<ImageProgress>? progress)
     {
         int decodeChannels = options.ColorMode.Channels();
         int imageBytes = checked(decodeChannels * options.Height * options.Width);
@@ -103,7 +103,7 @@ internal static class DecodedImageCache
         var found = TryOpen(path, key, imageBytes);
         if (found.File is not null)
         {
-            progress?.Report(new ImageFolderProgress(files.Length, files.Length));
+            progress?.Report(new ImageProgress(files.Length, files.Length));
             return Finish(root, files, options, path, imageBytes, found, new ImageFolderCacheReport(
                 ImageFolderCacheOutcome.Reused, path, 0, $"Read {found.Count} decoded images from the cache '{path}'."));
         }
@@ -156,7 +156,7 @@ internal static class DecodedImageCache
     /// file order, each run of consecutive ones at once; returns each file's failure (null when decoded) and whether
     /// every decoded RGB image is gray.</summary>
     private static (InvalidDataException?[] Failures, bool AllGray) Decode(string[] files, ImageFolderOptions options, int imageBytes,
-        IProgress<ImageFolderProgress>? progress, Action<ReadOnlySpan<byte>> sink)
+        IProgress<ImageProgress>? progress, Action<ReadOnlySpan<byte>> sink)
     {
         var failures = new InvalidDataException?[files.Length];
         var unreadable = new IOException?[files.Length];
@@ -196,7 +196,7 @@ internal static class DecodedImageCache
                     }
                     int done = Interlocked.Increment(ref decoded);
                     if (progress is not null && (done % reportEvery == 0 || done == files.Length))
-                        progress.Report(new ImageFolderProgress(done, files.Length));
+                        progress.Report(new ImageProgress(done, files.Length));
                 });
             }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1)
@@ -236,7 +236,7 @@ internal static class DecodedImageCache
     private sealed class SourceFailure(Exception inner) : Exception(inner.Message, inner);
 
     private static Result InMemory(string root, string[] files, ImageFolderOptions options, int imageBytes,
-        IProgress<ImageFolderProgress>? progress, ImageFolderCacheReport report)
+        IProgress<ImageProgress>? progress, ImageFolderCacheReport report)
     {
         if ((long)files.Length * imageBytes > Array.MaxLength)
             throw new InvalidDataException(
@@ -368,7 +368,7 @@ internal static class DecodedImageCache
 
     /// <summary>Decodes every file into a new cache at <paramref name="path"/>; returns the pixels' checksum.</summary>
     private static byte[] Write(string path, byte[] key, string[] files, ImageFolderOptions options, int imageBytes,
-        IProgress<ImageFolderProgress>? progress)
+        IProgress<ImageProgress>? progress)
     {
         var pixelChecksum = new byte[32];
         AtomicFile.Write(path, stream =>

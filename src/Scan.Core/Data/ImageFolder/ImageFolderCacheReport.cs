@@ -1,6 +1,6 @@
 namespace Scan.Core.Data;
 
-/// <summary>What <see cref="ImageFolderDataset.Load(string, ImageFolderOptions, IProgress{ImageFolderProgress})"/>
+/// <summary>What <see cref="ImageFolderDataset.Load(string, ImageFolderOptions, IProgress{ImageProgress})"/>
 /// did with the decoded-image cache (see <see cref="ImageFolderOptions.UseCache"/>).</summary>
 internal enum ImageFolderCacheOutcome
 {
@@ -27,8 +27,9 @@ internal enum ImageFolderCacheOutcome
 }
 
 /// <summary>How an <see cref="ImageFolderDataset"/> got its pixels: from the decoded-image cache, decoded into it, or
-/// decoded into memory, and why.</summary>
-public sealed record ImageFolderCacheReport
+/// decoded into memory, and why (public as <see cref="ImageFolderDataset.CachePath"/>,
+/// <see cref="ImageFolderDataset.DecodedFiles"/> and <see cref="ImageFolderDataset.CacheMessage"/>).</summary>
+internal sealed record ImageFolderCacheReport
 {
     internal ImageFolderCacheReport(ImageFolderCacheOutcome outcome, string? path, int decodedFiles, string message)
     {

@@ -89,9 +89,19 @@ public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageD
     /// <summary>Releases mapped files. Batches read earlier stay valid (they are copies).</summary>
     public void Dispose() => Store.Dispose();
 
-    /// <summary>Whether the pixels came from the decoded-image cache, were decoded into it, or are in memory, and
-    /// why (see <see cref="ImageFolderOptions.UseCache"/>).</summary>
-    public ImageFolderCacheReport Cache { get; }
+    /// <summary>Whether the pixels came from the decoded-image cache, were decoded into it, or are in memory, and why.</summary>
+    internal ImageFolderCacheReport Cache { get; }
+
+    /// <summary>The decoded-image cache file the pixels are read from (see <see cref="ImageFolderOptions.UseCache"/>),
+    /// or null when they are in memory (caching off, or the cache folder could not be written).</summary>
+    public string? CachePath => Cache.Path;
+
+    /// <summary>Image files this load decoded: 0 when a valid cache was reused, every file otherwise.</summary>
+    public int DecodedFiles => Cache.DecodedFiles;
+
+    /// <summary>One line for a log on how the pixels were got: the cache reused, written or rebuilt (and why: changed
+    /// files, another version, damage), or why the images are in memory.</summary>
+    public string CacheMessage => Cache.Message;
 
     /// <summary>The file each image was decoded from, in dataset order.</summary>
     public IReadOnlyList<string> Files { get; }
@@ -120,7 +130,7 @@ public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageD
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
     /// <exception cref="IOException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
-    public static ImageFolderDataset Load(string root, ImageFolderOptions options, IProgress<ImageFolderProgress>? progress)
+    public static ImageFolderDataset Load(string root, ImageFolderOptions options, IProgress<ImageProgress>? progress)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);

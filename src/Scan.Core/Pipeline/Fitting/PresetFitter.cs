@@ -36,7 +36,7 @@ internal static class PresetFitter
     private const double PixelWeight = 1.0;
 
     /// <summary>SimCLR's colour jitter on colour images (brightness, contrast, saturation; hue in turns) and the
-    /// chance of a grey view: see <c>SizeToData</c>.</summary>
+    /// chance of a grey view: see <c>UseStrongColorViews</c>.</summary>
     private const double StrongColorJitter = 0.8, StrongHueJitter = 0.2, ColorGrayscaleProbability = 0.5;
 
     /// <summary>Of the 8 heads, how many start from k-means on the cached features (<see cref="Clustering.ScanClusteringOptions.KMeansInitializedHeads"/>).</summary>
@@ -197,6 +197,9 @@ internal static class PresetFitter
         public double SelfLabelingEpochSeconds { get; }
     }
 
+    /// <summary>How the fitted run spends its budget: optimizer steps per stage and the estimated wall time.</summary>
+    private sealed record StagePlan(int PretextSteps, int ClusteringSteps, int SelfLabelingSteps, double EstimatedSeconds);
+
     /// <summary>The options being fitted and the sentence behind each choice, in the order made.</summary>
     private sealed class Fitting(ScanOptions options)
     {
@@ -211,7 +214,8 @@ internal static class PresetFitter
         {
             foreach (var line in Decisions)
                 logger?.LogInformation("Fit: {Decision}", line);
-            return new FittedOptions(Options, budget, measurement, plan, Decisions.AsReadOnly());
+            return new FittedOptions(Options, budget, measurement, plan.PretextSteps, plan.ClusteringSteps,
+                plan.SelfLabelingSteps, plan.EstimatedSeconds, Decisions.AsReadOnly());
         }
     }
 
@@ -239,19 +243,7 @@ internal static class PresetFitter
         o.Augmentation.Weak = new WeakViewOptions { CropPadding = padding };
         fit.Decide($"Augmentation: crop padding {padding} px, Cutout up to {cutout} px.");
         if (dataset.Channels == 3)
-        {
-            // Colour is the easiest way for SimCLR to tell two views of one image from the other images' when colour
-            // varies from image to image (a tint, a background), and then the features learn colour, not shape: the
-            // SimCLR paper's colour distortion strength 1 (jitter 0.8/0.8/0.8/0.2) instead of CIFAR's 0.5, and grey
-            // views half the time. Fashion-MNIST 2,000 with a random tint per image: k-means on the pretext
-            // features 0.428 → 0.554, neighbour purity 0.656 → 0.704, SCAN 0.475 → 0.493 (BENCHMARKS.md, 2026-12-03 #3).
-            o.Augmentation.SimClrViews = new SimClrViewOptions
-            {
-                Brightness = StrongColorJitter, Contrast = StrongColorJitter, Saturation = StrongColorJitter,
-                Hue = StrongHueJitter, GrayscaleProbability = ColorGrayscaleProbability,
-            };
-            fit.Decide($"SimCLR colour views: jitter {StrongColorJitter}/{StrongColorJitter}/{StrongColorJitter}/{StrongHueJitter}, grey {ColorGrayscaleProbability:P0} of the time (colour images).");
-        }
+            UseStrongColorViews(fit);
 
         // Batches: 256 as the calibration from 5,000 images on; below, smaller batches buy more optimizer steps in
         // the same time (a step costs about its batch), which a short schedule on few images needs more than negatives.
@@ -267,6 +259,13 @@ internal static class PresetFitter
         o.Mining.PixelWeight = PixelWeight;
         fit.Decide($"K neighbours {neighbors}: about {perCluster} images per cluster if balanced; ranked by pretext plus pixel similarity (weight {PixelWeight:F1}).");
 
+        SizeClustering(fit, n, clusters);
+    }
+
+    /// <summary>The SCAN stage: heads, their λ and start, and a schedule in steps.</summary>
+    private static void SizeClustering(Fitting fit, int n, int clusters)
+    {
+        var o = fit.Options;
         o.Clustering.Clusters = clusters;
         o.Clustering.Heads = 8;
         // λ differs between datasets (authors' issues on K and imbalance): heads train with 1, 2, 3 and 5, and the
@@ -287,6 +286,23 @@ internal static class PresetFitter
         o.Clustering.BatchSize = clusteringBatch;
         o.Clustering.Epochs = Math.Clamp(CeilDiv(ClusteringSteps, n / clusteringBatch), 20, 200);
         fit.Decide($"SCAN: 8 heads on cached un-augmented features (λ 1, 2, 3, 5; {KMeansInitializedHeads} start from k-means), batch {clusteringBatch}, {o.Clustering.Epochs} epochs.");
+    }
+
+    /// <summary>
+    /// Colour is the easiest way for SimCLR to tell two views of one image from the other images' when colour varies
+    /// from image to image (a tint, a background), and then the features learn colour, not shape: the SimCLR paper's
+    /// colour distortion strength 1 (jitter 0.8/0.8/0.8/0.2) instead of CIFAR's 0.5, and grey views half the time.
+    /// Fashion-MNIST 2,000 with a random tint per image: k-means on the pretext features 0.428 → 0.554, neighbour
+    /// purity 0.656 → 0.704, SCAN 0.475 → 0.493 (BENCHMARKS.md, 2026-12-03 session 3).
+    /// </summary>
+    private static void UseStrongColorViews(Fitting fit)
+    {
+        fit.Options.Augmentation.SimClrViews = new SimClrViewOptions
+        {
+            Brightness = StrongColorJitter, Contrast = StrongColorJitter, Saturation = StrongColorJitter,
+            Hue = StrongHueJitter, GrayscaleProbability = ColorGrayscaleProbability,
+        };
+        fit.Decide($"SimCLR colour views: jitter {StrongColorJitter}/{StrongColorJitter}/{StrongColorJitter}/{StrongHueJitter}, grey {ColorGrayscaleProbability:P0} of the time (colour images).");
     }
 
     /// <summary>The probe: real SimCLR steps on these images, in both precisions; the faster one, if clearly so, is kept.</summary>

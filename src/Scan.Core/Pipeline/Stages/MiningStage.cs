@@ -57,7 +57,7 @@ internal static class MiningStage
         var progress = run.Progress;
         // Forwarded on the mining thread: Progress<T> would post each report to the thread pool, where one could
         // reach the caller after RunAsync has returned (a test's disposed CancellationTokenSource crashed on it).
-        var report = progress is null ? null : new ForwardingProgress<MiningProgress>(p => progress.Report(new ScanProgress(
+        var report = progress is null ? null : new ForwardingProgress<ImageProgress>(p => progress.Report(new ScanProgress(
             ScanStage.Mining, 1, 1, p.Completed, p.Total, new Dictionary<string, double>(), 0, clock.Elapsed, null, false)));
         nn.Module<Tensor, Tensor> encoder = pretext.Contrastive is not null ? pretext.Contrastive : pretext.Backbone;
         encoder.eval();
