@@ -127,13 +127,19 @@ public sealed class ValidationTests
     public void Recipe_options_out_of_range_name_the_option()
     {
         FluentActions.Invoking(() => AugmentationRecipes.SimClr(NormalizationStats.Cifar10, new SimClrViewOptions { FlipProbability = 2 }))
-            .Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "SimClrViewOptions.FlipProbability");
+            .Should().Throw<ArgumentException>().Where(e => e.ParamName == "options")
+            .WithMessage("*SimClrViewOptions: FlipProbability must be a probability in ?0, 1?. Found 2.*");
         FluentActions.Invoking(() => AugmentationRecipes.Strong(NormalizationStats.Cifar10, new StrongViewOptions { NumOps = 0 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*StrongViewOptions.NumOps must be >= 1, got 0*");
+            .Should().Throw<ArgumentException>().WithMessage("*StrongViewOptions: NumOps must be >= 1. Found 0.*");
         FluentActions.Invoking(() => AugmentationRecipes.Strong(NormalizationStats.Cifar10, new StrongViewOptions { CutoutSize = 0 }))
-            .Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "StrongViewOptions.CutoutSize");
+            .Should().Throw<ArgumentException>().WithMessage("*StrongViewOptions: CutoutSize*Found 0.*");
         FluentActions.Invoking(() => AugmentationRecipes.Weak(NormalizationStats.Cifar10, new WeakViewOptions { CropPadding = -4 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*WeakViewOptions.CropPadding*-4*");
+            .Should().Throw<ArgumentException>().WithMessage("*WeakViewOptions: CropPadding*Found -4.*");
+        FluentActions.Invoking(() => AugmentationRecipes.StrongOps(new StrongViewOptions { MinPosterizeBits = 6, MaxPosterizeBits = 5 }))
+            .Should().Throw<ArgumentException>().WithMessage("*StrongViewOptions: MinPosterizeBits (6) must not exceed MaxPosterizeBits (5)*");
+        // Every failure at once, not only the first.
+        FluentActions.Invoking(() => AugmentationRecipes.SimClr(NormalizationStats.Cifar10, new SimClrViewOptions { Hue = 0.6, Brightness = -1 }))
+            .Should().Throw<ArgumentException>().Where(e => e.Message.Contains("Hue") && e.Message.Contains("Brightness"));
         FluentActions.Invoking(() => AugmentationRecipes.Eval(null!)).Should().Throw<ArgumentNullException>();
     }
 

@@ -1,3 +1,4 @@
+using Scan.Augment.Internal;
 using Scan.Augment.Ops;
 
 namespace Scan.Augment.Recipes;
@@ -20,12 +21,12 @@ public static class AugmentationRecipes
     /// random grayscale with p = 0.2, normalisation. Saturation, hue and grayscale are no-ops on 1-channel images.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="normalization"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option is out of range; the message names each with its value.</exception>
     public static IAugmentation SimClr(NormalizationStats normalization, SimClrViewOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
         options ??= new SimClrViewOptions();
-        options.Validate();
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
         return Augmentation.Compose()
             .RandomResizedCrop(options.Height, options.Width, options.MinScale, options.MaxScale, options.MinAspectRatio, options.MaxAspectRatio)
             .HorizontalFlip(options.FlipProbability)
@@ -41,12 +42,12 @@ public static class AugmentationRecipes
     /// <see cref="StrongOps"/>, normalisation, then Cutout filling 0 (the dataset mean after normalisation).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="normalization"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option is out of range; the message names each with its value.</exception>
     public static IAugmentation Strong(NormalizationStats normalization, StrongViewOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
         options ??= new StrongViewOptions();
-        options.Validate();
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
         var builder = Augmentation.Compose().HorizontalFlip(options.FlipProbability);
         if (options.CropPadding > 0)
             builder.RandomCrop(options.CropPadding);
@@ -58,12 +59,12 @@ public static class AugmentationRecipes
 
     /// <summary>Weak views (targets): flip and random crop with padding, normalisation.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="normalization"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option is out of range; the message names each with its value.</exception>
     public static IAugmentation Weak(NormalizationStats normalization, WeakViewOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
         options ??= new WeakViewOptions();
-        options.Validate();
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
         var builder = Augmentation.Compose().HorizontalFlip(options.FlipProbability);
         if (options.CropPadding > 0)
             builder.RandomCrop(options.CropPadding);
@@ -79,11 +80,11 @@ public static class AugmentationRecipes
     /// AutoContrast, Equalize, Rotate, Solarize, Color, Posterize, Contrast, Brightness, Sharpness, ShearX, ShearY,
     /// TranslateX, TranslateY. Geometric ranges are symmetric, which is the authors' "flip the sign with p = 0.5".
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option is out of range; the message names each with its value.</exception>
     public static IReadOnlyList<IAugmentation> StrongOps(StrongViewOptions? options = null)
     {
         options ??= new StrongViewOptions();
-        options.Validate();
+        OptionsValidation.ThrowIfInvalid(options, nameof(options));
         var (minEnhance, maxEnhance) = (options.MinEnhanceFactor, options.MaxEnhanceFactor);
         return
         [

@@ -1,4 +1,4 @@
-using Scan.Augment.Internal;
+using System.ComponentModel.DataAnnotations;
 
 namespace Scan.Augment.Recipes;
 
@@ -6,16 +6,10 @@ namespace Scan.Augment.Recipes;
 public sealed class WeakViewOptions
 {
     /// <summary>Chance of a horizontal flip (0.5).</summary>
+    [Range(0.0, 1.0, ErrorMessage = "FlipProbability must be a probability in [0, 1].")]
     public double FlipProbability { get; init; } = 0.5;
 
     /// <summary>Padding of the random crop, pixels (4, the authors' CIFAR value); 0 disables the crop.</summary>
+    [Range(0, int.MaxValue, ErrorMessage = "CropPadding must be >= 0 pixels.")]
     public int CropPadding { get; init; } = 4;
-
-    internal void Validate()
-    {
-        const string prefix = nameof(WeakViewOptions) + ".";
-        Guard.Probability(FlipProbability, prefix + nameof(FlipProbability));
-        if (CropPadding < 0)
-            throw new ArgumentOutOfRangeException(prefix + nameof(CropPadding), CropPadding, $"{prefix}{nameof(CropPadding)} must be >= 0 pixels, got {CropPadding}.");
-    }
 }

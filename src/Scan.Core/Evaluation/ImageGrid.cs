@@ -31,7 +31,7 @@ public static class ImageGrid
     /// <param name="options">Layout; null for the defaults.</param>
     /// <exception cref="ArgumentException">The tensor's shape, type or values, <paramref name="path"/>, or
     /// <see cref="ImageGridOptions.RowLabels"/> do not fit; the message says what was expected.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range.</exception>
+    /// <exception cref="ArgumentException">An option is out of its range; the message names each with its value.</exception>
     /// <exception cref="InvalidOperationException">Row labels were asked for but no font is installed.</exception>
     public static void WritePng(Tensor images, string path, ImageGridOptions? options = null)
     {
@@ -65,7 +65,7 @@ public static class ImageGrid
     /// <param name="options">Layout; null for the defaults.</param>
     /// <exception cref="ArgumentException">The tensor's shape, type or values, or
     /// <see cref="ImageGridOptions.RowLabels"/> do not fit; the message says what was expected.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range.</exception>
+    /// <exception cref="ArgumentException">An option is out of its range; the message names each with its value.</exception>
     /// <exception cref="InvalidOperationException">Row labels were asked for but no font is installed.</exception>
     public static void WritePng(Tensor images, Stream destination, ImageGridOptions? options = null)
     {
@@ -79,7 +79,7 @@ public static class ImageGrid
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(options);
-        ValidateOptions(options);
+        Training.OptionsValidation.ThrowIfInvalid(options, nameof(options));
         if (images.dim() != 4 || images.shape[0] < 1 || images.shape[1] is not (1 or 3) || images.shape[2] < 1 || images.shape[3] < 1)
             throw new ArgumentException(
                 $"Expected images of shape (N, C, H, W) with N >= 1 and C of 1 or 3, got ({string.Join(", ", images.shape)}).",
@@ -199,17 +199,5 @@ public static class ImageGrid
     {
         if (!bitmap.Encode(destination, SKEncodedImageFormat.Png, 100))
             throw new InvalidOperationException($"SkiaSharp failed to encode a {bitmap.Width}x{bitmap.Height} PNG.");
-    }
-
-    private static void ValidateOptions(ImageGridOptions options)
-    {
-        if (options.Columns < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Columns, "ImageGridOptions.Columns must be at least 1.");
-        if (options.Padding < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Padding, "ImageGridOptions.Padding must be at least 0.");
-        if (options.Scale < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Scale, "ImageGridOptions.Scale must be at least 1.");
-        if (!(options.LabelFontSize > 0f) || float.IsInfinity(options.LabelFontSize))
-            throw new ArgumentOutOfRangeException(nameof(options), options.LabelFontSize, "ImageGridOptions.LabelFontSize must be a finite size above 0.");
     }
 }

@@ -25,7 +25,7 @@ public static class FeatureExtractor
     /// <exception cref="ArgumentException">The dataset is empty or holds a NaN or infinite pixel, or the encoder
     /// returns something other than one finite floating-point row per image with the same width for every batch;
     /// the message names the image.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option is out of range; the message names each with its value.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static Tensor Embed(
         IImageDataset dataset,
@@ -37,7 +37,7 @@ public static class FeatureExtractor
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(encoder);
         options ??= new FeatureExtractorOptions();
-        options.Validate();
+        Training.OptionsValidation.ThrowIfInvalid(options, nameof(options));
         // Embedding is inference, which may run inside a host: tuned only on request (see NativeAllocator).
         Runtime.NativeAllocator.TuneForInference();
         int n = dataset.Count;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Scan.Augment;
 using static TorchSharp.torch;
 
@@ -7,6 +8,7 @@ namespace Scan.Core.Mining;
 public sealed record FeatureExtractorOptions
 {
     /// <summary>Images per forward pass; at least 1. 256 keeps a small CPU backbone's activations well under 1 GB.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "BatchSize must be at least 1.")]
     public int BatchSize { get; init; } = 256;
 
     /// <summary>
@@ -21,12 +23,4 @@ public sealed record FeatureExtractorOptions
 
     /// <summary>Where the encoder runs; null (default) for the CPU. The encoder's weights must be there already.</summary>
     public Device? Device { get; init; }
-
-    /// <summary>Throws when a setting is out of range, naming it and the bad value.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
-    internal void Validate()
-    {
-        if (BatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"{nameof(BatchSize)} must be at least 1, got {BatchSize}.");
-    }
 }

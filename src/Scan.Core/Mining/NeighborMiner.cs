@@ -36,11 +36,11 @@ public sealed class NeighborMiner
 {
     /// <summary>Creates a miner.</summary>
     /// <param name="options">Settings; null for the defaults (K = 20).</param>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="ArgumentException">A setting is out of range; the message lists each with its value.</exception>
     public NeighborMiner(NeighborMinerOptions? options = null)
     {
         Options = options ?? new NeighborMinerOptions();
-        Options.Validate();
+        Training.OptionsValidation.ThrowIfInvalid(Options, nameof(options));
     }
 
     /// <summary>Anchors per block of the CPU kernel when <see cref="NeighborMinerOptions.ChunkSize"/> is null (rounded

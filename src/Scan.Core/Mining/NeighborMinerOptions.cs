@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using static TorchSharp.torch;
 
 namespace Scan.Core.Mining;
@@ -12,6 +13,7 @@ public sealed record NeighborMinerOptions
     public const long DefaultScoreMemoryBudgetBytes = 256L * 1024 * 1024;
 
     /// <summary>Neighbours kept per anchor (K); at least 1 and, when mining, below the number of images.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "NumNeighbors must be at least 1.")]
     public int NumNeighbors { get; init; } = DefaultNumNeighbors;
 
     /// <summary>
@@ -20,10 +22,12 @@ public sealed record NeighborMinerOptions
     /// scores, chunk x N, fit the budget); for the CPU kernel, the rows per block (null: 256, rounded up to whole
     /// register tiles). The result does not depend on it; only speed and memory do.
     /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "ChunkSize must be at least 1 (or null to derive it from the memory budget).")]
     public int? ChunkSize { get; init; }
 
     /// <summary>Upper bound for the bytes of one chunk of scores of the tensor path when <see cref="ChunkSize"/> is
     /// null. The CPU kernel stores no scores.</summary>
+    [Range(1.0, double.MaxValue, ErrorMessage = "ScoreMemoryBudgetBytes must be positive.")]
     public long ScoreMemoryBudgetBytes { get; init; } = DefaultScoreMemoryBudgetBytes;
 
     /// <summary>Where the search runs; null (default) uses the device the features are on. On the CPU the fused
@@ -32,19 +36,4 @@ public sealed record NeighborMinerOptions
 
     /// <summary>Forces the tensor-product path on the CPU too (tests and benchmarks compare the two paths).</summary>
     internal bool UseTensorProducts { get; init; }
-
-    /// <summary>Throws when a setting is out of range, naming it and the bad value.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
-    internal void Validate()
-    {
-        if (NumNeighbors < 1)
-            throw new ArgumentOutOfRangeException(nameof(NumNeighbors), NumNeighbors,
-                $"{nameof(NumNeighbors)} must be at least 1, got {NumNeighbors}.");
-        if (ChunkSize is < 1)
-            throw new ArgumentOutOfRangeException(nameof(ChunkSize), ChunkSize,
-                $"{nameof(ChunkSize)} must be at least 1 (or null to derive it from the memory budget), got {ChunkSize}.");
-        if (ScoreMemoryBudgetBytes < 1)
-            throw new ArgumentOutOfRangeException(nameof(ScoreMemoryBudgetBytes), ScoreMemoryBudgetBytes,
-                $"{nameof(ScoreMemoryBudgetBytes)} must be positive, got {ScoreMemoryBudgetBytes}.");
-    }
 }

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Scan.Augment;
-using Scan.Augment.Recipes;
 using Scan.Core.Clustering;
 using Scan.Core.Models;
 using Scan.Core.Pretext;
@@ -108,42 +106,28 @@ public sealed class ScanOptions : IValidatableObject
                 new[] { nameof(Augmentation) });
         }
 
+        // The view options, checked here so that an out-of-range one (a flip probability of 2, a crop scale above 1)
+        // fails at start-up instead of when its stage begins, possibly hours into a run. Null is valid: the recipe
+        // then uses its defaults.
         if (Augmentation is not null)
         {
-            foreach (string failure in RecipeFailures(Augmentation))
-                yield return new ValidationResult($"Augmentation.{failure}", new[] { nameof(Augmentation) });
+            foreach (var (name, views) in new (string, object?)[]
+                     {
+                         (nameof(AugmentationOptions.SimClrViews), Augmentation.SimClrViews),
+                         (nameof(AugmentationOptions.Strong), Augmentation.Strong),
+                         (nameof(AugmentationOptions.Weak), Augmentation.Weak),
+                     })
+            {
+                if (views is null)
+                    continue;
+                foreach (var failure in OptionsValidation.Failures(views))
+                    yield return new ValidationResult($"{nameof(Augmentation)}.{name}: {failure}", new[] { nameof(Augmentation) });
+            }
         }
     }
 
     private static string Show(float[]? values) =>
         values is null ? "null" : "[" + string.Join(", ", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-
-    /// <summary>
-    /// Builds the three view recipes as the pipeline will, so that an out-of-range view option (a flip probability of
-    /// 2, a crop scale above 1) fails validation at start-up instead of when its stage begins, possibly hours into a
-    /// run. Building a recipe allocates no tensors.
-    /// </summary>
-    private static List<string> RecipeFailures(AugmentationOptions augmentation)
-    {
-        var failures = new List<string>();
-        var anyStats = new NormalizationStats([0f], [1f]); // only the view options are checked here
-        Check(nameof(AugmentationOptions.SimClrViews), () => AugmentationRecipes.SimClr(anyStats, augmentation.SimClrViews));
-        Check(nameof(AugmentationOptions.Strong), () => AugmentationRecipes.Strong(anyStats, augmentation.Strong));
-        Check(nameof(AugmentationOptions.Weak), () => AugmentationRecipes.Weak(anyStats, augmentation.Weak));
-        return failures;
-
-        void Check(string name, Func<IAugmentation> build)
-        {
-            try
-            {
-                build();
-            }
-            catch (ArgumentException e)
-            {
-                failures.Add($"{name}: {e.Message.ReplaceLineEndings(" ")}");
-            }
-        }
-    }
 
     /// <summary>
     /// The options the run in <paramref name="runDirectory"/> was started with, or null when the folder holds no run.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scan.Augment;
 using Scan.Core.Data;
 using Scan.Core.Models;
 using Scan.Core.Pipeline.Fitting;
@@ -16,8 +17,7 @@ public static class ScanPresets
     {
         var o = new ScanOptions();
         o.Backbone = new BackboneOptions { Architecture = BackboneArchitecture.ResNet18, Stem = ResNetStem.Cifar, Width = 64 };
-        o.Augmentation.Mean = new[] { 0.4914f, 0.4822f, 0.4465f };
-        o.Augmentation.Std = new[] { 0.2023f, 0.1994f, 0.2010f };
+        Normalize(o, NormalizationStats.Cifar10);
         o.Clustering.Clusters = 10;
         return o;
     }
@@ -26,8 +26,7 @@ public static class ScanPresets
     public static ScanOptions Cifar20()
     {
         var o = Cifar10();
-        o.Augmentation.Mean = new[] { 0.5071f, 0.4867f, 0.4408f };
-        o.Augmentation.Std = new[] { 0.2675f, 0.2565f, 0.2761f };
+        Normalize(o, NormalizationStats.Cifar100);
         o.Clustering.Clusters = 20;
         o.Clustering.BatchSize = 512;
         o.Clustering.Epochs = 100;
@@ -39,8 +38,7 @@ public static class ScanPresets
     {
         var o = Cifar10();
         o.Backbone.Stem = ResNetStem.ImageNet;
-        o.Augmentation.Mean = new[] { 0.485f, 0.456f, 0.406f };
-        o.Augmentation.Std = new[] { 0.229f, 0.224f, 0.225f };
+        Normalize(o, NormalizationStats.Stl10);
         o.Augmentation.Strong = new Augment.Recipes.StrongViewOptions { CutoutSize = 32 };
         o.Clustering.Epochs = 100;
         o.SelfLabeling.Epochs = 100;
@@ -56,8 +54,7 @@ public static class ScanPresets
     {
         var o = new ScanOptions();
         o.Backbone = new BackboneOptions { Architecture = BackboneArchitecture.SmallResNet, Stem = ResNetStem.Cifar, Width = 16 };
-        o.Augmentation.Mean = new[] { 0.2860f };
-        o.Augmentation.Std = new[] { 0.3530f };
+        Normalize(o, NormalizationStats.FashionMnist);
         // 28x28 grayscale: no padding crop beyond 2 pixels and a Cutout of at most 14 (half the image).
         o.Augmentation.Strong = new Augment.Recipes.StrongViewOptions { CropPadding = 2, CutoutSize = 14 };
         o.Augmentation.Weak = new Augment.Recipes.WeakViewOptions { CropPadding = 2 };
@@ -67,7 +64,6 @@ public static class ScanPresets
         // Measured at start: bfloat16 cost 5.6 to 7.6 ACC points at equal steps and was 1.0x to 1.55x faster on the
         // 2-core machines measured, so Auto keeps float32 unless this machine runs it at least 2.5x faster.
         o.Pretext.Precision = Training.TrainingPrecision.Auto;
-        o.Mining.NumNeighbors = 20;
         o.Clustering.Clusters = 10;
         o.Clustering.Heads = 10;
         o.Clustering.EntropyWeight = 2.0;
@@ -88,7 +84,6 @@ public static class ScanPresets
     public static ScanOptions FashionMnistFull()
     {
         var o = FashionMnistQuick();
-        o.Pretext.Epochs = 20;
         // float32, as the Full run in BENCHMARKS.md was measured (69 min on 2 cores, under the 2-hour budget).
         o.Pretext.Precision = Training.TrainingPrecision.Float32;
         o.Clustering.Epochs = 60;
@@ -156,6 +151,13 @@ public static class ScanPresets
         ArgumentNullException.ThrowIfNull(preset);
         ArgumentNullException.ThrowIfNull(dataset);
         return Task.Run(() => PresetFitter.FitToBudget(preset, dataset, budget, device, logger, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The dataset's statistics from <see cref="NormalizationStats"/>, their one source, as copies the caller may change.</summary>
+    private static void Normalize(ScanOptions o, NormalizationStats stats)
+    {
+        o.Augmentation.Mean = stats.Mean.ToArray();
+        o.Augmentation.Std = stats.Std.ToArray();
     }
 
     /// <summary>A preset by name (case-insensitive): cifar10, cifar20, stl10, fashion-mnist-quick, fashion-mnist-full.</summary>

@@ -216,7 +216,8 @@ public class ImageFolderDatasetTests : IDisposable
     {
         var load = () => ImageFolderDataset.Load(_folder.Path, new ImageFolderOptions { Height = 0, Width = 4 });
 
-        load.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*Height must be at least 1*");
+        load.Should().Throw<ArgumentException>().Where(e => e.ParamName == "options")
+            .WithMessage("*ImageFolderOptions: Height must be at least 1. Found 0.*");
     }
 
     [Fact]

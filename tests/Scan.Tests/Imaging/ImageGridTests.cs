@@ -132,6 +132,7 @@ public class ImageGridTests : IDisposable
 
         var write = () => ImageGrid.WritePng(images, new MemoryStream(), new ImageGridOptions { Scale = 0 });
 
-        write.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*Scale must be at least 1*");
+        write.Should().Throw<ArgumentException>().Where(e => e.ParamName == "options")
+            .WithMessage("*ImageGridOptions: Scale must be at least 1. Found 0.*");
     }
 }

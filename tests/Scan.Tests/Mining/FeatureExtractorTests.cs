@@ -135,7 +135,8 @@ public class FeatureExtractorTests
     {
         var act = () => FeatureExtractor.Embed(new CountingDataset(), Flatten, new FeatureExtractorOptions { BatchSize = 0 });
 
-        act.Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "BatchSize" && e.Message.Contains("got 0"));
+        act.Should().Throw<ArgumentException>()
+            .Where(e => e.ParamName == "options" && e.Message.Contains("FeatureExtractorOptions: BatchSize must be at least 1") && e.Message.Contains("Found 0."));
     }
 
     [Fact]

@@ -166,8 +166,8 @@ public class NeighborMinerTests
     {
         var act = () => new NeighborMiner(new NeighborMinerOptions { NumNeighbors = k });
 
-        act.Should().Throw<ArgumentOutOfRangeException>()
-            .Where(e => e.ParamName == "NumNeighbors" && e.Message.Contains($"got {k}"));
+        act.Should().Throw<ArgumentException>()
+            .Where(e => e.ParamName == "options" && e.Message.Contains("NeighborMinerOptions: NumNeighbors must be at least 1") && e.Message.Contains($"Found {k}."));
     }
 
     [Theory]
@@ -189,8 +189,8 @@ public class NeighborMinerTests
         var chunk = () => new NeighborMiner(new NeighborMinerOptions { ChunkSize = 0 });
         var budget = () => new NeighborMiner(new NeighborMinerOptions { ScoreMemoryBudgetBytes = 0 });
 
-        chunk.Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "ChunkSize" && e.Message.Contains("got 0"));
-        budget.Should().Throw<ArgumentOutOfRangeException>().Where(e => e.ParamName == "ScoreMemoryBudgetBytes");
+        chunk.Should().Throw<ArgumentException>().Where(e => e.Message.Contains("NeighborMinerOptions: ChunkSize") && e.Message.Contains("Found 0."));
+        budget.Should().Throw<ArgumentException>().Where(e => e.Message.Contains("NeighborMinerOptions: ScoreMemoryBudgetBytes") && e.Message.Contains("Found 0."));
     }
 
     [Fact]

@@ -39,9 +39,9 @@ public sealed class BadInputDataTests
         yield return BadInput.Sync("ReadAll: batch size 0", () => Small().ReadAll(batchSize: 0), Range, "batchSize", "0");
         yield return BadInput.Sync("ImageFolderDataset.Load: empty root", () => ImageFolderDataset.Load("", new ImageFolderOptions { Height = 8, Width = 8 }), Arg, "root");
         yield return BadInput.Sync("ImageFolderDataset.Load: null options", () => ImageFolderDataset.Load("x", null!), typeof(ArgumentNullException), "options");
-        yield return BadInput.Sync("ImageFolderDataset.Load: height 0", () => ImageFolderDataset.Load("x", new ImageFolderOptions { Height = 0, Width = 8 }), Range, "options", "Height", "0");
-        yield return BadInput.Sync("ImageFolderDataset.Load: width -5", () => ImageFolderDataset.Load("x", new ImageFolderOptions { Height = 8, Width = -5 }), Range, "options", "Width", "-5");
-        yield return BadInput.Sync("ImageFolderDataset.Load: parallelism 0", () => ImageFolderDataset.Load("x", new ImageFolderOptions { Height = 8, Width = 8, MaxDegreeOfParallelism = 0 }), Range, "options", "MaxDegreeOfParallelism", "0");
+        yield return BadInput.Sync("ImageFolderDataset.Load: height 0", () => ImageFolderDataset.Load("x", new ImageFolderOptions { Height = 0, Width = 8 }), Arg, "options", "ImageFolderOptions: Height", "Found 0.");
+        yield return BadInput.Sync("ImageFolderDataset.Load: width -5", () => ImageFolderDataset.Load("x", new ImageFolderOptions { Height = 8, Width = -5 }), Arg, "options", "ImageFolderOptions: Width", "Found -5.");
+        yield return BadInput.Sync("ImageFolderDataset.Load: parallelism 0", () => ImageFolderDataset.Load("x", new ImageFolderOptions { Height = 8, Width = 8, MaxDegreeOfParallelism = 0 }), Arg, "options", "ImageFolderOptions: MaxDegreeOfParallelism", "Found 0.");
         yield return BadInput.Sync("ImageFolderDataset.Load: missing folder", () => ImageFolderDataset.Load("/nonexistent/scan-images", new ImageFolderOptions { Height = 8, Width = 8 }), typeof(DirectoryNotFoundException), null, "/nonexistent/scan-images");
         yield return BadInput.Sync("ImageFolderDataset.Load: empty folder", () =>
         {

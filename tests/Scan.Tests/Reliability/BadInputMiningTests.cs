@@ -27,9 +27,9 @@ public sealed class BadInputMiningTests
 
     private static IEnumerable<BadInput> Rows()
     {
-        yield return BadInput.Sync("NeighborMiner: K = 0", () => new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 0 }), Range, "NumNeighbors", "got 0");
-        yield return BadInput.Sync("NeighborMiner: chunk size 0", () => new NeighborMiner(new NeighborMinerOptions { ChunkSize = 0 }), Range, "ChunkSize", "got 0");
-        yield return BadInput.Sync("NeighborMiner: negative memory budget", () => new NeighborMiner(new NeighborMinerOptions { ScoreMemoryBudgetBytes = -1 }), Range, "ScoreMemoryBudgetBytes", "got -1");
+        yield return BadInput.Sync("NeighborMiner: K = 0", () => new NeighborMiner(new NeighborMinerOptions { NumNeighbors = 0 }), Arg, "options", "NeighborMinerOptions: NumNeighbors", "Found 0.");
+        yield return BadInput.Sync("NeighborMiner: chunk size 0", () => new NeighborMiner(new NeighborMinerOptions { ChunkSize = 0 }), Arg, "options", "NeighborMinerOptions: ChunkSize", "Found 0.");
+        yield return BadInput.Sync("NeighborMiner: negative memory budget", () => new NeighborMiner(new NeighborMinerOptions { ScoreMemoryBudgetBytes = -1 }), Arg, "options", "NeighborMinerOptions: ScoreMemoryBudgetBytes", "Found -1.");
         yield return BadInput.Sync("NeighborMiner.Mine: null features", () => new NeighborMiner().Mine(null!), Null, "features");
         yield return BadInput.Sync("NeighborMiner.Mine: rank 1", () => Mine(() => randn(10)), Arg, "features", "(N, D)", "shape (10)");
         yield return BadInput.Sync("NeighborMiner.Mine: rank 3", () => Mine(() => randn(10, 4, 2)), Arg, "features", "shape (10, 4, 2)");
@@ -43,7 +43,7 @@ public sealed class BadInputMiningTests
 
         yield return BadInput.Sync("FeatureExtractor.Embed: null dataset", () => FeatureExtractor.Embed(null!, x => x), Null, "dataset");
         yield return BadInput.Sync("FeatureExtractor.Embed: null encoder", () => FeatureExtractor.Embed(Data, null!), Null, "encoder");
-        yield return BadInput.Sync("FeatureExtractor.Embed: batch size 0", () => Embed(x => x.flatten(1), batch: 0), Range, "BatchSize", "got 0");
+        yield return BadInput.Sync("FeatureExtractor.Embed: batch size 0", () => Embed(x => x.flatten(1), batch: 0), Arg, "options", "FeatureExtractorOptions: BatchSize", "Found 0.");
         yield return BadInput.Sync("FeatureExtractor.Embed: empty dataset", () =>
         {
             using var none = zeros(0, 1, 4, 4);

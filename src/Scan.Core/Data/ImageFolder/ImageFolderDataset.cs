@@ -113,7 +113,7 @@ public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageD
     /// <summary>Decodes every image under <paramref name="root"/>.</summary>
     /// <param name="root">A folder with one sub-folder per class, or with the image files themselves.</param>
     /// <param name="options">Output size, colour mode and whether to skip undecodable files.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size or the parallelism in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A size or the parallelism in <paramref name="options"/> is out of range; the message names each with its value.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder (or a class sub-folder) holds no images, holds images both
     /// beside and inside class sub-folders, or a file cannot be decoded (unless skipped) or none can; the message names
@@ -126,7 +126,7 @@ public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageD
     /// <param name="root">A folder with one sub-folder per class, or with the image files themselves.</param>
     /// <param name="options">Output size, colour mode and whether to skip undecodable files.</param>
     /// <param name="progress">Receives (decoded, total) about a hundred times over the folder, from decoding threads.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size or the parallelism in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A size or the parallelism in <paramref name="options"/> is out of range; the message names each with its value.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
     /// <exception cref="IOException">As <see cref="Load(string, ImageFolderOptions)"/>.</exception>
@@ -134,12 +134,7 @@ public sealed class ImageFolderDataset : IImageDataset, IDisposable, IByteImageD
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Height < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Height, "ImageFolderOptions.Height must be at least 1.");
-        if (options.Width < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Width, "ImageFolderOptions.Width must be at least 1.");
-        if (options.MaxDegreeOfParallelism is 0 or < -1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxDegreeOfParallelism, "ImageFolderOptions.MaxDegreeOfParallelism must be -1 or at least 1.");
+        Training.OptionsValidation.ThrowIfInvalid(options, nameof(options));
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Image folder '{root}' not found.");
 

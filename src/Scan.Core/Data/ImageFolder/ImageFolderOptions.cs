@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 
 namespace Scan.Core.Data;
 
@@ -5,9 +6,11 @@ namespace Scan.Core.Data;
 public sealed record ImageFolderOptions
 {
     /// <summary>Height every image is resized to, in pixels; at least 1.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Height must be at least 1.")]
     public required int Height { get; init; }
 
     /// <summary>Width every image is resized to, in pixels; at least 1.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Width must be at least 1.")]
     public required int Width { get; init; }
 
     /// <summary>RGB (3 channels, the default) or grayscale (1 channel).</summary>
@@ -31,6 +34,8 @@ public sealed record ImageFolderOptions
     public bool SkipUndecodable { get; init; }
 
     /// <summary>Images decoded at once; -1 (the default) for one per processor.</summary>
+    [Range(-1, int.MaxValue, ErrorMessage = "MaxDegreeOfParallelism must be -1 or at least 1.")]
+    [DeniedValues(0, ErrorMessage = "MaxDegreeOfParallelism must be -1 or at least 1.")]
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     /// <summary>

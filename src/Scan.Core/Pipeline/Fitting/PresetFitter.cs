@@ -254,7 +254,7 @@ internal static class PresetFitter
 
         // Neighbours: a tenth of the images a cluster would hold if balanced, between 5 and the authors' 20.
         int perCluster = n / clusters;
-        int neighbors = Math.Min(Math.Clamp(perCluster / 10, 5, 20), n - 1);
+        int neighbors = Math.Min(Math.Clamp(perCluster / 10, 5, Mining.NeighborMinerOptions.DefaultNumNeighbors), n - 1);
         o.Mining.NumNeighbors = neighbors;
         o.Mining.PixelWeight = PixelWeight;
         fit.Decide($"K neighbours {neighbors}: about {perCluster} images per cluster if balanced; ranked by pretext plus pixel similarity (weight {PixelWeight:F1}).");

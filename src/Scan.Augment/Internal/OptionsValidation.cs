@@ -1,12 +1,26 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 
+// One validator for every options type of Scan.Augment and Scan.Core: this one file is compiled into both
+// assemblies (Scan.Core.csproj links it and defines SCAN_CORE). Why not one copy in Scan.Augment with
+// InternalsVisibleTo("Scan.Core"): the two ship as separate packages, and Scan.Core 0.1 calling an internal member of
+// whichever Scan.Augment version NuGet resolves (any >= 0.1) would fail at run time once that member changes; a
+// copy compiled in cannot drift. Why two namespaces: Scan.Tests and Scan.Benchmarks see the internals of both
+// assemblies, and one full name defined in both would be ambiguous there (CS0433).
+#if SCAN_CORE
 namespace Scan.Core.Training;
+#else
+namespace Scan.Augment.Internal;
+#endif
 
 /// <summary>Validates an options object by its data annotations and <see cref="IValidatableObject"/> rules.</summary>
+/// <remarks>
+/// Nested options objects are not walked: an owner that holds some (<c>ScanOptions</c>) validates each in its own
+/// <see cref="IValidatableObject.Validate"/> through <see cref="Failures"/>, prefixing the failures with the member.
+/// </remarks>
 internal static class OptionsValidation
 {
-    /// <summary>All failures of <paramref name="options"/>, each naming the member and the bad value.</summary>
+    /// <summary>All failures of <paramref name="options"/>, each naming the options type, the member and the bad value.</summary>
     public static IReadOnlyList<string> Failures(object options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -37,10 +51,14 @@ internal static class OptionsValidation
             throw new ArgumentException(string.Join(Environment.NewLine, failures), paramName);
     }
 
+    /// <summary>The invariant text of a number for a failure message ("0.1", "NaN", "Infinity").</summary>
+    public static string Show(double value) => value.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>
-    /// The failure's message followed by the value found, when a validation attribute of one scalar property failed:
-    /// attributes can only quote their bounds, and "must be in [1E-08, 100]" alone does not say that 1000000 was
-    /// given. Failures of <see cref="IValidatableObject.Validate"/> word their own messages and are left as they are.
+    /// The failure's message followed by the value found, when a validation attribute of one scalar property (or
+    /// nullable scalar) failed: attributes can only quote their bounds, and "must be in [1E-08, 100]" alone does not
+    /// say that 1000000 was given. Failures of <see cref="IValidatableObject.Validate"/> word their own messages and
+    /// are left as they are.
     /// </summary>
     private static string WithValue(object options, ValidationResult result)
     {
@@ -48,7 +66,8 @@ internal static class OptionsValidation
         if (result.MemberNames.Count() != 1)
             return message;
         var property = options.GetType().GetProperty(result.MemberNames.Single());
-        if (property is null || !(property.PropertyType.IsPrimitive || property.PropertyType == typeof(decimal)))
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (property is null || !(type!.IsPrimitive || type == typeof(decimal)))
             return message;
         object? value = property.GetValue(options);
         bool attributeFailed = property.GetCustomAttributes(typeof(ValidationAttribute), inherit: true)
