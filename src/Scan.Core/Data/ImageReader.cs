@@ -155,7 +155,7 @@ internal sealed class ImageReader
         int image = indices.IsEmpty ? start + (int)bad.Row : indices[(int)bad.Row];
         string chunk = indices.IsEmpty
             ? $"images {start}..{start + count - 1}"
-            : $"{count} image(s) from index {indices[0]}";
+            : $"a batch of {count} image(s), from image {indices[0]} to image {indices[count - 1]}";
         throw new ArgumentException(
             $"Image {image} of the {_name} has a {NonFinite.Describe(bad.Value)} pixel; pixels must be finite " +
             $"(values in [0, 1]). It was read with {chunk}.", _name);
