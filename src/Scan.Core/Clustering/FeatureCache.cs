@@ -25,13 +25,8 @@ internal sealed class FeatureCache : IDisposable
         {
             using var generator = new Generator(unchecked((ulong)EpochLoop.SeedFor(seed, -1 - p)));
             var parts = new List<Tensor>();
-            for (int start = 0; start < source.Count; start += chunk)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                int n = Math.Min(chunk, source.Count - start);
-                parts.Add(backbone.call(augmentation.Apply(source.Range(start, n), generator)).MoveToOuterDisposeScope());
-            }
+            foreach (var images in source.Chunks(chunk, cancellationToken))
+                parts.Add(backbone.call(augmentation.Apply(images.Images, generator)).MoveToOuterDisposeScope());
             _passes[p] = cat(parts, 0);   // shape: (N, FeatureDim)
             foreach (var part in parts)
                 part.Dispose();

@@ -7,7 +7,14 @@ namespace Scan.Core.Clustering;
 /// <param name="HeadLosses">Per head, its total SCAN loss over the whole dataset after training (un-augmented images, all neighbours).</param>
 /// <param name="SelectedHead">Among heads whose partition is not degenerate, the one with the lowest loss on the common
 /// scale (<see cref="HeadLoss.Comparable"/>); the least degenerate head when all are. Now the model's <c>SelectedHead</c>.</param>
-public sealed record ScanClusteringResult(IReadOnlyList<EpochRecord> History, IReadOnlyList<HeadLoss> HeadLosses, int SelectedHead);
+public sealed record ScanClusteringResult(IReadOnlyList<EpochRecord> History, IReadOnlyList<HeadLoss> HeadLosses, int SelectedHead)
+{
+    /// <summary>The selected head's predictions of every image on the evaluation view, from the same pass that measured
+    /// the heads' losses: what <see cref="Inference.ScanModel.Predict(Data.IImageDataset, int)"/> returns for the
+    /// trained model when the evaluation view is the model's normalisation, so the pipeline does not run the model
+    /// over the dataset a second time. Null when the trainer did not compute them.</summary>
+    internal Inference.ScanPredictions? Predictions { get; init; }
+}
 
 /// <summary>One head's SCAN loss over the dataset.</summary>
 /// <param name="Head">Head index.</param>

@@ -195,8 +195,7 @@ public sealed class ScanClusteringTrainer
                 }
             });
 
-            var headLosses = EvaluateHeads(model, source, neighbors, headLoss, cancellationToken);
-            int best = SelectHead(headLosses);
+            var (headLosses, best, predictions) = EvaluateHeads(model, source, neighbors, headLoss, cancellationToken);
             model.SelectedHead = best;
             model.eval();
             _setup.Logger?.LogInformation("Clustering: head losses {Losses}; selected head {Head}",
@@ -204,7 +203,7 @@ public sealed class ScanClusteringTrainer
                                                        (h.Degenerate ? " (degenerate)" : ""))), best);
             if (headLosses.All(h => h.Degenerate))
                 _setup.Logger?.LogWarning("Clustering: every head's partition is degenerate (an empty cluster or a cluster-size entropy below {Ratio}·ln K); the most balanced one is kept.", ClusterHealth.MinSizeEntropyRatio);
-            return new ScanClusteringResult(history, headLosses, best);
+            return new ScanClusteringResult(history, headLosses, best) { Predictions = predictions };
         }
         finally
         {
@@ -232,27 +231,69 @@ public sealed class ScanClusteringTrainer
         return indices.to(ScalarType.Int64, CPU, copy: true).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images, every anchor with all its neighbours.</summary>
-    private List<HeadLoss> EvaluateHeads(ClusteringModel model, BatchSource source, Tensor neighbors, ScanLoss[] headLoss,
-        CancellationToken cancellationToken)
+    /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images, every anchor with all its
+    /// neighbours; the head these select; and that head's predictions, computed as <see cref="Inference.ScanModel.Predict(Tensor, int)"/>
+    /// computes them (softmax of the logits on the device, then the most probable cluster), so they are the trained
+    /// model's predictions without a second pass.</summary>
+    private (List<HeadLoss> Losses, int Best, Inference.ScanPredictions Predictions) EvaluateHeads(ClusteringModel model,
+        BatchSource source, Tensor neighbors, ScanLoss[] headLoss, CancellationToken cancellationToken)
     {
         model.eval();
         using var noGrad = no_grad();
         using var generator = new Generator(unchecked((ulong)_setup.Seed));
         var logits = new List<Tensor>[model.HeadCount];
+        var probabilities = new List<Tensor>[model.HeadCount];
         for (int h = 0; h < model.HeadCount; h++)
-            logits[h] = new List<Tensor>();
-        const int chunk = 1024;
-        for (int start = 0; start < source.Count; start += chunk)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            int n = Math.Min(chunk, source.Count - start);
-            var features = model.Backbone.call(_evaluation.Apply(source.Range(start, n), generator));
-            for (int h = 0; h < model.HeadCount; h++)
-                logits[h].Add(model.ForwardHead(h, features).cpu().MoveToOuterDisposeScope());
+            logits[h] = new List<Tensor>();
+            probabilities[h] = new List<Tensor>();
         }
+        const int chunk = 1024;
+        try
+        {
+            foreach (var images in source.Chunks(chunk, cancellationToken))
+            {
+                var features = model.Backbone.call(_evaluation.Apply(images.Images, generator));
+                for (int h = 0; h < model.HeadCount; h++)
+                {
+                    var headLogits = model.ForwardHead(h, features);
+                    logits[h].Add(headLogits.cpu().MoveToOuterDisposeScope());
+                    probabilities[h].Add(headLogits.softmax(1).cpu().MoveToOuterDisposeScope());
+                }
+            }
+            var losses = HeadLosses(model, neighbors, headLoss, logits);
+            int best = SelectHead(losses);
+            return (losses, best, Predictions(probabilities[best], source.Count, model.Clusters));
+        }
+        finally
+        {
+            foreach (var t in logits.Concat(probabilities).SelectMany(list => list))
+                t.Dispose();
+        }
+    }
 
+    /// <summary>Cluster, confidence and probabilities of every image from the chunks of softmax outputs.</summary>
+    private static Inference.ScanPredictions Predictions(List<Tensor> chunks, int n, int clusters)
+    {
+        var assigned = new int[n];
+        var confidences = new float[n];
+        var all = new float[(long)n * clusters];
+        int start = 0;
+        foreach (var p in chunks)
+        {
+            using var scope = NewDisposeScope();
+            int count = (int)p.shape[0];
+            var (top, index) = p.max(1);
+            Array.Copy(index.to(ScalarType.Int32).data<int>().ToArray(), 0, assigned, start, count);
+            Array.Copy(top.data<float>().ToArray(), 0, confidences, start, count);
+            Array.Copy(p.data<float>().ToArray(), 0, all, (long)start * clusters, (long)count * clusters);
+            start += count;
+        }
+        return new Inference.ScanPredictions(assigned, confidences, all, clusters, null);
+    }
+
+    private List<HeadLoss> HeadLosses(ClusteringModel model, Tensor neighbors, ScanLoss[] headLoss, List<Tensor>[] logits)
+    {
         var result = new List<HeadLoss>();
         int k = (int)neighbors.shape[1];
         for (int h = 0; h < model.HeadCount; h++)
@@ -276,8 +317,6 @@ public sealed class ScanClusteringTrainer
                 SizeEntropy = ClusterHealth.SizeEntropy(sizes),
                 Degenerate = ClusterHealth.IsDegenerate(sizes),
             });
-            foreach (var t in logits[h])
-                t.Dispose();
         }
         return result;
     }

@@ -184,17 +184,13 @@ public sealed class ScanModel : IDisposable
     /// <summary>Predicts images (N, C, H, W) with values in [0, 1] (not normalised; this method normalises).</summary>
     /// <param name="images">Shape (N, C, H, W) of the model's channels and size, floating point, any device.</param>
     /// <param name="batchSize">Images per forward pass; at least 1.</param>
-    /// <exception cref="ArgumentException">Wrong rank, channels or size, or NaN/Inf pixels.</exception>
+    /// <exception cref="ArgumentException">Wrong rank, channels or size, or NaN/Inf pixels (the message names the
+    /// first such image).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public ScanPredictions Predict(Tensor images, int batchSize = 512)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        // Inference leaves the C library's allocator alone unless the environment asks (SCAN_NATIVE_ALLOCATOR=tuned):
-        // a web host's process is not ours to retune.
-        Runtime.NativeAllocator.TuneForInference();
-        // Every tensor made here (the finite check, normalisation constants) is disposed on return.
-        using var outerScope = NewDisposeScope();
         if (images.dim() != 4 || images.shape[1] != Info.Channels || images.shape[2] != Info.Height || images.shape[3] != Info.Width)
         {
             throw new ArgumentException(
@@ -204,36 +200,14 @@ public sealed class ScanModel : IDisposable
         TensorArguments.RequireValues(images, nameof(images));
         if (!images.is_floating_point())
             throw new ArgumentException($"Expected floating-point pixels in [0, 1], found {images.dtype}.", nameof(images));
-        if (!images.isfinite().all().item<bool>())
-            throw new ArgumentException("The images contain NaN or infinite pixels.", nameof(images));
-
-        int n = (int)images.shape[0];
-        var clusters = new int[n];
-        var confidences = new float[n];
-        var probabilities = new float[n * Info.Clusters];
-        var device = _network.Backbone.parameters().First().device;
-        var mean = tensor(Info.Mean).view(1, -1, 1, 1).to(device);
-        var std = tensor(Info.Std).view(1, -1, 1, 1).to(device);
-        using var noGrad = no_grad();
-        _network.eval();
-        for (int start = 0; start < n; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            int count = Math.Min(batchSize, n - start);
-            var batch = images.narrow(0, start, count).to(float32).to(device).sub(mean).div(std);
-            var p = _network.call(batch).softmax(1).cpu();
-            var (top, index) = p.max(1);
-            Array.Copy(index.to(int32).data<int>().ToArray(), 0, clusters, start, count);
-            Array.Copy(top.data<float>().ToArray(), 0, confidences, start, count);
-            Array.Copy(p.data<float>().ToArray(), 0, probabilities, start * Info.Clusters, count * Info.Clusters);
-        }
-        return new ScanPredictions(clusters, confidences, probabilities, Info.Clusters, Info.ClusterNames);
+        return Predict(ImageReader.Of(images, ReadPurpose.Inference, nameof(images)), batchSize);
     }
 
     /// <summary>Predicts every image of a dataset of the model's size and channels.</summary>
     /// <param name="dataset">Images of <see cref="ScanModelInfo.Channels"/> channels and the model's height and width.</param>
     /// <param name="batchSize">Images per forward pass; at least 1.</param>
-    /// <exception cref="ArgumentException">The dataset's channels or size differ from the model's, or it holds NaN/Inf pixels.</exception>
+    /// <exception cref="ArgumentException">The dataset's channels or size differ from the model's, or it holds NaN/Inf
+    /// pixels (the message names the first such image).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public ScanPredictions Predict(IImageDataset dataset, int batchSize = 512)
     {
@@ -245,19 +219,34 @@ public sealed class ScanModel : IDisposable
                 $"Expected a dataset of {Info.Channels}x{Info.Height}x{Info.Width} images, found " +
                 $"{dataset.Channels}x{dataset.Height}x{dataset.Width}.", nameof(dataset));
         }
-        var parts = new List<ScanPredictions>();
-        for (int start = 0; start < dataset.Count; start += batchSize)
+        return Predict(ImageReader.Of(dataset, ReadPurpose.Inference), batchSize);
+    }
+
+    /// <summary>One pass over the reader's images, <paramref name="batchSize"/> per forward pass (the reader checks
+    /// the pixels; inference leaves the C library's allocator alone unless the environment asks).</summary>
+    private ScanPredictions Predict(ImageReader reader, int batchSize)
+    {
+        // Every tensor made here (normalisation constants, each chunk's) is disposed on return.
+        using var outerScope = NewDisposeScope();
+        int n = reader.Count;
+        var clusters = new int[n];
+        var confidences = new float[n];
+        var probabilities = new float[n * Info.Clusters];
+        var device = _network.Backbone.parameters().First().device;
+        var mean = tensor(Info.Mean).view(1, -1, 1, 1).to(device);
+        var std = tensor(Info.Std).view(1, -1, 1, 1).to(device);
+        using var noGrad = no_grad();
+        _network.eval();
+        foreach (var chunk in reader.Chunks(batchSize))
         {
-            int count = Math.Min(batchSize, dataset.Count - start);
-            using var batch = dataset.GetBatch(Enumerable.Range(start, count).ToArray());
-            parts.Add(Predict(batch, batchSize));
+            var batch = chunk.Images.to(float32).to(device).sub(mean).div(std);
+            var p = _network.call(batch).softmax(1).cpu();
+            var (top, index) = p.max(1);
+            Array.Copy(index.to(int32).data<int>().ToArray(), 0, clusters, chunk.Start, chunk.Count);
+            Array.Copy(top.data<float>().ToArray(), 0, confidences, chunk.Start, chunk.Count);
+            Array.Copy(p.data<float>().ToArray(), 0, probabilities, chunk.Start * Info.Clusters, chunk.Count * Info.Clusters);
         }
-        return new ScanPredictions(
-            parts.SelectMany(p => p.Clusters).ToArray(),
-            parts.SelectMany(p => p.Confidences).ToArray(),
-            parts.SelectMany(p => p.Probabilities).ToArray(),
-            Info.Clusters,
-            Info.ClusterNames);
+        return new ScanPredictions(clusters, confidences, probabilities, Info.Clusters, Info.ClusterNames);
     }
 
     /// <summary>Decodes image files (PNG, JPEG, WebP, BMP, GIF), resizes them to the model's size and predicts them.</summary>

@@ -38,35 +38,22 @@ public static class FeatureExtractor
         ArgumentNullException.ThrowIfNull(encoder);
         options ??= new FeatureExtractorOptions();
         Training.OptionsValidation.ThrowIfInvalid(options, nameof(options));
-        // Embedding is inference, which may run inside a host: tuned only on request (see NativeAllocator).
-        Runtime.NativeAllocator.TuneForInference();
         int n = dataset.Count;
         if (n < 1)
             throw new ArgumentException("The dataset has no images to embed.", nameof(dataset));
 
+        // Embedding is inference, which may run inside a host: the reader tunes the allocator only on request.
+        var reader = ImageReader.Of(dataset, ReadPurpose.Inference);
         var device = options.Device ?? CPU;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(options.Seed, CPU);
         Tensor? features = null;
-        var batchIndices = new int[Math.Min(options.BatchSize, n)];
 
-        for (int start = 0; start < n; start += options.BatchSize)
+        foreach (var chunk in reader.Chunks(options.BatchSize, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var step = NewDisposeScope();
-            int rows = Math.Min(options.BatchSize, n - start);
-            for (int i = 0; i < rows; i++)
-                batchIndices[i] = start + i;
-
-            var images = dataset.GetBatch(batchIndices.AsSpan(0, rows));
-            if (NonFinite.FirstRow(images) is { } badPixel)
-            {
-                throw new ArgumentException(
-                    $"Image {start + badPixel.Row} of the dataset has a {NonFinite.Describe(badPixel.Value)} pixel; " +
-                    "pixels must be finite (values in [0, 1]).", nameof(dataset));
-            }
-            images = images.to(device);
+            int start = chunk.Start, rows = chunk.Count;
+            var images = chunk.Images.to(device);
             if (options.Preprocessing is { } preprocessing)
                 images = preprocessing.Apply(images, generator);
             var batch = encoder(images);

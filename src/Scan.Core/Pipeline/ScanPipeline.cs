@@ -102,12 +102,25 @@ public sealed class ScanPipeline
 
     private async Task<ScanResult> Run(IImageDataset dataset, IProgress<ScanProgress>? progress, CancellationToken ct)
     {
-        if (Runtime.NativeAllocator.Tune() && !Runtime.NativeAllocator.SingleArena)
+        if (ImageReader.Prepare(ReadPurpose.Training) && !Runtime.NativeAllocator.SingleArena)
             _logger?.LogInformation("Start the process with MALLOC_ARENA_MAX=1 for about twice the CPU training speed (see NativeAllocator).");
         var runs = _options.RunDirectory is null ? null : new RunDirectory(_options.RunDirectory);
         using var runLock = runs?.Lock();
         runs?.ClaimFor(_options);
         var run = StageContext.Open(_options, dataset, runs, _pretrainedBackbone, _logger, progress, ct);
+
+        // The full passes over the dataset, every one through ImageReader (besides the training epochs and each
+        // trainer's one read of the images into memory):
+        //  1. normalisation statistics (StageContext.Open; at most 10,000 images; none when the options give them);
+        //  2. the pretext model's embedding for mining (MiningStage; plus the pixels, without a model, when
+        //     Mining.PixelWeight > 0);
+        //  3. heads-only clustering's feature cache (Clustering.FeatureCachePasses backbone passes, priced with
+        //     training);
+        //  4. the heads' evaluation after clustering, whose selected head's predictions are the clustering model's
+        //     predictions (self-labelling's starting point, the clustering report and, without self-labelling, the
+        //     final ones);
+        //  5. with self-labelling, the self-labelled model's predictions (the final ones; when reverted, those of 4).
+        // A stage loaded from the run directory makes none of its passes; a loaded clustering model is predicted once.
 
         var pretext = await PretextStage.RunAsync(run).ConfigureAwait(false);
         var mining = MiningStage.Run(run, pretext, _neighbors);

@@ -16,9 +16,11 @@ namespace Scan.Core.Runtime;
 /// <para>
 /// <see cref="Tune"/> raises the mmap and trim thresholds to 1 GiB through <c>mallopt</c>, so freed blocks stay in the
 /// process and are reused; resident memory then stays near its peak instead of falling between steps (which is also
-/// what keeps it flat across epochs). The setting is process-wide, so only training tunes it by itself: the trainers
-/// (through their batch source) and <c>ScanPipeline.RunAsync</c> call it before their first tensor. Inference
-/// (<c>ScanModel.Predict</c>, <c>PredictFiles</c>, <c>FeatureExtractor.Embed</c>) calls <see cref="TuneForInference"/>,
+/// what keeps it flat across epochs). The setting is process-wide, so only training tunes it by itself. The library
+/// calls this class from one place, <c>ImageReader.Prepare</c>, which every read of images goes through before its
+/// first tensor: training reads (the trainers' batch sources, <c>ScanPipeline.RunAsync</c>, the normalisation
+/// statistics) call <see cref="Tune"/>; inference reads (<c>ScanModel.Predict</c>, <c>PredictFiles</c>,
+/// <c>FeatureExtractor.Embed</c>) call <see cref="TuneForInference"/>,
 /// which tunes only when the environment variable <c>SCAN_NATIVE_ALLOCATOR</c> is <c>tuned</c>, so a web host that
 /// only predicts keeps the C library's behaviour unless it asks. It is idempotent and does nothing on other systems,
 /// under another C library, or when <c>SCAN_NATIVE_ALLOCATOR</c> is <c>default</c> (the opt-out for a host that trains

@@ -124,7 +124,60 @@ public sealed class NumericalInputTests
             Backbone = new BackboneOptions { Architecture = BackboneArchitecture.SmallResNet, Width = 16 }, Clusters = 4, Heads = 1, SelectedHead = 0,
         });
         var predict = () => model.Predict(images);
-        predict.Should().Throw<ArgumentException>().WithMessage("*NaN or infinite pixels*").Which.ParamName.Should().Be("images");
+        string shown = float.IsNaN(value) ? "NaN" : "-infinity";
+        predict.Should().Throw<ArgumentException>().WithMessage($"Image 2 of the images has a {shown} pixel*").Which.ParamName.Should().Be("images");
+    }
+
+    public static TheoryData<string, float> FullPassCases()
+    {
+        var data = new TheoryData<string, float>();
+        foreach (var pass in new[] { "statistics", "statistics (spread sample)", "embedding", "prediction", "prediction (tensor)" })
+        {
+            foreach (float value in new[] { float.NaN, float.PositiveInfinity })
+                data.Add(pass, value);
+        }
+        return data;
+    }
+
+    /// <summary>Every full pass reads through the same reader, whose one check names the image by its dataset
+    /// index and the chunk it was read with; the bad image is in a later chunk, so a pass that counted from its
+    /// chunk would name the wrong one.</summary>
+    [Theory]
+    [MemberData(nameof(FullPassCases))]
+    public void Every_full_pass_refuses_a_non_finite_pixel_naming_the_image(string pass, float value)
+    {
+        const int bad = 38;
+        var clean = new SyntheticImages(perClass: 16, classes: 4);
+        using var images = clean.GetBatch(Enumerable.Range(0, clean.Count).ToArray());
+        images[bad, 0, 2, 9] = value;
+        var data = new RawImages(images);
+        using var network = TinyModels.Clustering(1);
+        using var model = new ScanModel(network, new ScanModelInfo
+        {
+            Channels = 1, Height = 16, Width = 16, Mean = new[] { 0.5f }, Std = new[] { 0.25f },
+            Backbone = new BackboneOptions { Architecture = BackboneArchitecture.SmallResNet, Width = 16 }, Clusters = 4, Heads = 1, SelectedHead = 0,
+        });
+        Action act = pass switch
+        {
+            "statistics" => () => DatasetStatistics.MeanStd(data),
+            // 32 of the 64 images, every second one: image 38 is the 20th read.
+            "statistics (spread sample)" => () => DatasetStatistics.MeanStd(data, maxImages: 32),
+            "embedding" => () => FeatureExtractor.Embed(data, x => x.flatten(1), new FeatureExtractorOptions { BatchSize = 16 }).Dispose(),
+            "prediction" => () => model.Predict(data, batchSize: 16),
+            _ => () => model.Predict(images, batchSize: 16),
+        };
+
+        var e = act.Should().Throw<ArgumentException>().Which;
+        string name = pass == "prediction (tensor)" ? "images" : "dataset";
+        e.ParamName.Should().Be(name);
+        string shown = float.IsNaN(value) ? "NaN" : "+infinity";
+        e.Message.Should().StartWith($"Image {bad} of the {name} has a {shown} pixel; pixels must be finite");
+        e.Message.Should().Contain(pass switch
+        {
+            "statistics" => "read with a batch of 64 image(s), from image 0 to image 63",
+            "statistics (spread sample)" => "read with a batch of 32 image(s), from image 0 to image 62",
+            _ => "read with images 32..47",
+        });
     }
 
     [Theory]

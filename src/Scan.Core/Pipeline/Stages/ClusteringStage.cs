@@ -49,7 +49,9 @@ internal static class ClusteringStage
         var model = new ScanModel(network, info);
         if (run.Runs is { } runs)
             model.Save(runs.ModelPath(ScanStage.Clustering));
-        var predicted = new PredictedModel(model);
+        // The trainer's evaluation view is run.Eval, the model's own normalisation: its selected head's predictions
+        // from the head evaluation are this model's predictions, so the dataset is not run through it again.
+        var predicted = new PredictedModel(model, result.Predictions);
         var kept = result.HeadLosses.First(h => h.Head == result.SelectedHead);
         int degenerate = result.HeadLosses.Count(h => h.Degenerate);
         string? remedy = result.HeadLosses.Count > 1 && degenerate > 0
