@@ -81,6 +81,13 @@ public sealed class ScanOptions : IValidatableObject
                 yield return new ValidationResult($"{name}: {failure}", new[] { name });
         }
 
+        foreach (var failure in AugmentationFailures())
+            yield return failure;
+    }
+
+    /// <summary>The normalisation statistics and the three view options, each failure naming the member.</summary>
+    private IEnumerable<ValidationResult> AugmentationFailures()
+    {
         if (Augmentation is null)
         {
             yield return new ValidationResult("Augmentation must not be null.", new[] { nameof(Augmentation) });
