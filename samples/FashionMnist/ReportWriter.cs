@@ -38,7 +38,7 @@ internal static class ReportWriter
                 {
                     MiningStageReport m => (object)new { m.NumNeighbors, m.NeighborPurity, m.NeighborPurityTop5, m.KnnAccuracy },
                     ClusteringStageReport c => new { c.SelectedHead, heads = c.Heads },
-                    SelfLabelingStageReport l => new { l.Skipped, l.ConfidentBefore, l.ConfidentLastEpoch, l.ClusterSpreadBefore, l.ClusterSpreadAfter, l.Reverted, l.AccuracyBeforeRevert },
+                    SelfLabelingStageReport l => new { l.Skipped, l.ConfidentBefore, l.ConfidentLastEpoch, l.ClusterSpreadBefore, l.ClusterSpreadAfter, l.Reverted, l.KeptEpoch, l.AccuracyBeforeRevert, l.Epochs },
                     _ => null,
                 },
                 accuracy = s.Evaluation?.Accuracy,

@@ -119,7 +119,8 @@ public sealed class ScanPipeline
         //  4. the heads' evaluation after clustering, whose selected head's predictions are the clustering model's
         //     predictions (self-labelling's starting point, the clustering report and, without self-labelling, the
         //     final ones);
-        //  5. with self-labelling, the self-labelled model's predictions (the final ones; when reverted, those of 4).
+        //  5. with self-labelling, one prediction after each of its epochs, for the label-free judge that keeps the
+        //     best epoch (the final predictions; when it keeps the clustering model, those of 4).
         // A stage loaded from the run directory makes none of its passes; a loaded clustering model is predicted once.
 
         var pretext = await PretextStage.RunAsync(run).ConfigureAwait(false);
@@ -129,7 +130,7 @@ public sealed class ScanPipeline
         var final = clustering.Model;
         if (_options.SelfLabelingEnabled)
         {
-            var selfLabeling = await SelfLabelingStage.RunAsync(run, clustering).ConfigureAwait(false);
+            var selfLabeling = await SelfLabelingStage.RunAsync(run, clustering, mining.Neighbors).ConfigureAwait(false);
             stages.Add(selfLabeling.Report);
             final = selfLabeling.Model;
         }

@@ -96,8 +96,8 @@ public sealed record ClusteringStageReport : StageReport
     }
 }
 
-/// <summary>The self-labelling stage: whether it trained, how many images were confident, and whether the collapse
-/// guard restored the clustering model.</summary>
+/// <summary>The self-labelling stage: whether it trained, how many images were confident, how each epoch was judged
+/// without labels, and which epoch (0: the clustering model) the stage ended with.</summary>
 public sealed record SelfLabelingStageReport : StageReport
 {
     /// <summary>True when too few images were confident to train on, so the clustering model was kept untrained.</summary>
@@ -115,10 +115,19 @@ public sealed record SelfLabelingStageReport : StageReport
     /// <summary>Cluster-size entropy (nats) of the predictions after training; null when skipped.</summary>
     public double? ClusterSpreadAfter { get; init; }
 
-    /// <summary>True when the spread fell by more than a tenth of ln K and the clustering model was restored.</summary>
+    /// <summary>True when no self-labelling epoch improved on the clustering model by the label-free rule (see
+    /// <see cref="Epochs"/>), so the clustering model was restored.</summary>
     public bool Reverted { get; init; }
 
-    /// <summary>With labels, the accuracy of the collapsed model that was reverted; null otherwise.</summary>
+    /// <summary>The epoch whose weights the stage ends with: 0 for the clustering model, else the best epoch by the
+    /// label-free rule; null when skipped or loaded from an older run directory.</summary>
+    public int? KeptEpoch { get; init; }
+
+    /// <summary>The label-free figures of the clustering model (epoch 0) and of every self-labelling epoch, as the
+    /// stage judged them; empty when skipped.</summary>
+    public IReadOnlyList<SelfLabelingEpoch> Epochs { get; init; } = [];
+
+    /// <summary>With labels, the accuracy of the last epoch when an earlier one was kept; null otherwise.</summary>
     public double? AccuracyBeforeRevert { get; init; }
 
     /// <inheritdoc />
@@ -135,9 +144,25 @@ public sealed record SelfLabelingStageReport : StageReport
                 ["clusterSpreadAfter"] = ClusterSpreadAfter ?? double.NaN,
                 ["reverted"] = Reverted ? 1 : 0,
             };
+            if (KeptEpoch is { } kept)
+                figures["keptEpoch"] = kept;
             if (AccuracyBeforeRevert is { } accuracy)
                 figures["accuracyBeforeRevert"] = accuracy;
             return figures;
         }
     }
 }
+
+/// <summary>
+/// One self-labelling epoch as the stage judged it, without labels: a qualifying epoch (not <see cref="LostSpread"/>)
+/// that keeps more mined neighbour pairs in one cluster than every earlier one becomes the kept epoch.
+/// </summary>
+/// <param name="Epoch">0 for the clustering model the stage started from, then 1, 2, ….</param>
+/// <param name="NeighborConsistency">Share of mined (image, neighbour) pairs predicted in one cluster; -1 when a cluster is empty.</param>
+/// <param name="ClusterSpread">Entropy (nats) of the predicted cluster sizes; at most ln K.</param>
+/// <param name="Confident">Clean images whose top probability passes the confidence threshold.</param>
+/// <param name="LostSpread">True when <paramref name="ClusterSpread"/> fell by more than 1 % of ln K below epoch 0's: the
+/// epoch then does not qualify, as merging clusters keeps more neighbour pairs together by itself.</param>
+/// <param name="Accuracy">With labels, Hungarian accuracy, for reports only: the judge never reads it.</param>
+public sealed record SelfLabelingEpoch(int Epoch, double NeighborConsistency, double ClusterSpread, int Confident,
+    bool LostSpread, double? Accuracy);

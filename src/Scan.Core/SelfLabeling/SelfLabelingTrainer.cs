@@ -37,6 +37,10 @@ public sealed class SelfLabelingTrainer
         _strong = strong;
     }
 
+    /// <summary>Called after every epoch (its checkpoint written, the model in training mode with the epoch's live
+    /// weights) with the epoch's number: the pipeline's self-labelling stage judges each epoch there.</summary>
+    internal Action<int>? AfterEpoch { get; set; }
+
     /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>
     /// <remarks>A batch, or a whole epoch, in which no sample passes the threshold trains nothing (loss 0, no optimizer
     /// step, so momentum and weight decay leave the weights bit-identical, and no EMA update) and
@@ -117,6 +121,7 @@ public sealed class SelfLabelingTrainer
                     _setup.Logger?.LogWarning("SelfLabeling epoch {Epoch}: no sample passed the confidence threshold {Threshold}; " +
                         "the epoch trained nothing. Lower the threshold if this persists.", record.Epoch, _setup.Options.ConfidenceThreshold);
                 }
+                AfterEpoch?.Invoke(record.Epoch);
             });
 
             if (ema is not null)

@@ -88,6 +88,51 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task Self_labelling_that_breaks_the_clustering_is_undone_and_the_run_ends_as_without_it()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        using var without = await Tiny().WithoutSelfLabeling().Build().RunAsync(data);
+        // Adam at a learning rate a thousand times the default throws the trained network away within a step.
+        using var result = await Tiny()
+            .WithSelfLabeling(o => { o.Epochs = 2; o.BatchSize = 32; o.ConfidenceThreshold = 0.5; o.LearningRate = 0.1; })
+            .Build().RunAsync(data);
+
+        var selfLabel = result.SelfLabeling!;
+        selfLabel.Skipped.Should().BeFalse();
+        selfLabel.History.Should().HaveCount(2, "the stage trained both epochs before judging them");
+        selfLabel.Epochs.Select(e => e.Epoch).Should().Equal(0, 1, 2);
+        selfLabel.Epochs.Skip(1).Should().OnlyContain(e => e.LostSpread || e.NeighborConsistency <= selfLabel.Epochs[0].NeighborConsistency,
+            "this learning rate must break the clustering; report: " + string.Join("; ", selfLabel.Epochs));
+        selfLabel.Reverted.Should().BeTrue();
+        selfLabel.KeptEpoch.Should().Be(0);
+        result.Assignments.Should().Equal(without.Assignments, "the clustering model is restored bit for bit");
+        result.Confidences.Should().Equal(without.Confidences);
+    }
+
+    [Fact]
+    public async Task Self_labelling_keeps_the_epoch_that_keeps_the_most_neighbour_pairs_together()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        using var result = await Tiny()
+            .WithSelfLabeling(o => { o.Epochs = 4; o.BatchSize = 32; o.ConfidenceThreshold = 0.5; o.LearningRate = 1e-3; })
+            .Build().RunAsync(data);
+
+        var epochs = result.SelfLabeling!.Epochs;
+        epochs.Should().HaveCount(5);
+        // An epoch that merged clusters keeps more neighbour pairs together by itself: losing more than 1 % of ln K of
+        // size entropy disqualifies it.
+        epochs.Should().OnlyContain(e => e.LostSpread == (e.ClusterSpread < epochs[0].ClusterSpread - 0.01 * Math.Log(4)));
+        var eligible = epochs.Where(e => !e.LostSpread).ToList();
+        double best = eligible.Max(e => e.NeighborConsistency);
+        int expected = eligible.First(e => e.NeighborConsistency == best).Epoch;
+        result.SelfLabeling.KeptEpoch.Should().Be(expected, "report: " + string.Join("; ", epochs));
+        // The run ends with the kept epoch's model: its figures are the final partition's.
+        result.Evaluation!.Accuracy.Should().Be(epochs[expected].Accuracy!.Value);
+        ClusterHealth.SizeEntropy(ClusterHealth.Sizes(result.Assignments.ToArray(), 4)).Should().BeApproximately(epochs[expected].ClusterSpread, 1e-12);
+        result.Model.Predict(data).Clusters.Should().Equal(result.Assignments, "the returned model is the kept epoch's");
+    }
+
+    [Fact]
     public async Task A_backbone_that_maps_every_image_to_one_point_is_reported_degenerate()
     {
         var data = new SyntheticImages(perClass: 16, classes: 4);

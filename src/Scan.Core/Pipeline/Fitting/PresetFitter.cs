@@ -64,9 +64,9 @@ internal static class PresetFitter
     private const double PlannedShare = 0.8;
 
     /// <summary>Full passes over the data besides training (listed where <c>ScanPipeline</c> composes the stages):
-    /// statistics, embedding for mining, the heads' evaluation (whose selected head's predictions are the clustering
-    /// model's, the ones self-labelling starts from), and the predictions after self-labelling (the final ones).
-    /// Without self-labelling there are three; the price keeps four.</summary>
+    /// statistics, embedding for mining, and the heads' evaluation (whose selected head's predictions are the
+    /// clustering model's, the ones self-labelling starts from); one more keeps the price on the safe side.
+    /// Self-labelling's judge adds one pass per epoch, priced with the epoch.</summary>
     private const int FixedPasses = 4;
 
     /// <summary>
@@ -187,7 +187,7 @@ internal static class PresetFitter
             FixedSeconds = 10 + n * perImage * ForwardShare * FixedPasses + clustering;
             int selfBatch = options.SelfLabeling.BatchSize;
             SelfLabelingStepsPerEpoch = Math.Max(1, n / selfBatch);
-            SelfLabelingEpochSeconds = SelfLabelingStepsPerEpoch * selfBatch * perImage * SelfLabelShare;
+            SelfLabelingEpochSeconds = SelfLabelingStepsPerEpoch * selfBatch * perImage * SelfLabelShare + n * perImage * ForwardShare;
         }
 
         public double PretextStepSeconds { get; }

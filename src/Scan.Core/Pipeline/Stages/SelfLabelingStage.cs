@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Scan.Augment.Recipes;
 using Scan.Core.Clustering;
 using Scan.Core.Inference;
+using Scan.Core.Mining;
 using Scan.Core.Pipeline.Health;
 using Scan.Core.SelfLabeling;
 using Scan.Core.Training;
@@ -13,13 +14,13 @@ namespace Scan.Core.Pipeline.Stages;
 internal sealed record SelfLabelingOutcome(PredictedModel Model, StageReport Report);
 
 /// <summary>
-/// Stage 4: the self-labelled model of a finished run, or self-labelling of the clustering model. Owns its two
-/// health checks and their remedies: too few confident images skip the stage, and a collapse of the cluster sizes
-/// restores the clustering model.
+/// Stage 4: the self-labelled model of a finished run, or self-labelling of the clustering model. Owns its health
+/// checks and their remedies: too few confident images skip the stage, and a label-free judge of every epoch keeps
+/// the best one, which is the clustering model when no epoch improves on it (an epoch that lost cluster spread never does).
 /// </summary>
 internal static class SelfLabelingStage
 {
-    public static async Task<SelfLabelingOutcome> RunAsync(StageContext run, ClusteringOutcome clustering)
+    public static async Task<SelfLabelingOutcome> RunAsync(StageContext run, ClusteringOutcome clustering, NeighborSet neighbors)
     {
         var clock = Stopwatch.StartNew();
         if (run.Finished(ScanStage.SelfLabeling) is { } done)
@@ -45,48 +46,47 @@ internal static class SelfLabelingStage
             });
             return new SelfLabelingOutcome(clustering.Model, skipped);
         }
-        return await TrainAsync(run, clustering, before, confidentCheck, clock).ConfigureAwait(false);
+        return await TrainAsync(run, clustering, neighbors, before, confidentCheck, clock).ConfigureAwait(false);
     }
 
-    private static async Task<SelfLabelingOutcome> TrainAsync(StageContext run, ClusteringOutcome clustering, ScanPredictions before,
-        IReadOnlyList<HealthCheck> confidentCheck, Stopwatch clock)
+    private static async Task<SelfLabelingOutcome> TrainAsync(StageContext run, ClusteringOutcome clustering, NeighborSet neighbors,
+        ScanPredictions before, IReadOnlyList<HealthCheck> confidentCheck, Stopwatch clock)
     {
         var o = run.Options;
         var model = clustering.Model.Model;
         var weak = AugmentationRecipes.Weak(run.Normalization, o.Augmentation.Weak);
         var labeler = new SelfLabelingTrainer(o.SelfLabeling, weak, clustering.Strong, run.Device, o.Seed, run.Logger);
-        // Self-labelling can pull every sample into the few clusters that were confident first. The spread of the
-        // predicted clusters (entropy of their sizes) needs no labels: when it falls by more than a tenth of its
-        // maximum, ln C, the clustering model is restored and the report says so.
-        double spreadBefore = ClusterHealth.SizeEntropy(ClusterHealth.Sizes(before.Clusters, run.Clusters));
+        // Self-labelling can pull every sample into the few clusters that were confident first, or drift away from
+        // the neighbourhoods SCAN learnt while growing more confident. The judge reads each epoch without labels and
+        // keeps the best one, the clustering model included (SelfLabelingJudge says how).
         using var snapshot = new MemoryStream();
         using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
             model.Network.save(writer);
+        using var judge = new SelfLabelingJudge(run, model, neighbors, before);
+        labeler.AfterEpoch = judge.Judge;
         var result = await labeler.TrainAsync(model.Network, run.Dataset, run.Runs?.CheckpointPath(ScanStage.SelfLabeling), run.Progress, run.Cancellation).ConfigureAwait(false);
-        var after = model.Predict(run.Dataset);
-        double spreadAfter = ClusterHealth.SizeEntropy(ClusterHealth.Sizes(after.Clusters, run.Clusters));
-        bool reverted = spreadAfter < spreadBefore - 0.1 * Math.Log(run.Clusters);
-        var trainedEvaluation = run.Evaluate(after);
+        var last = judge.Epochs[^1];
+        judge.RestoreBest(snapshot);
+        var kept = judge.Epochs[judge.BestEpoch];
+        bool reverted = judge.BestEpoch == 0;
         if (reverted)
-        {
-            run.Logger?.LogWarning("Self-labelling collapsed the clusters (size entropy {Before:F3} -> {After:F3}); the clustering model is kept.", spreadBefore, spreadAfter);
-            snapshot.Position = 0;
-            using var reader = new BinaryReader(snapshot, System.Text.Encoding.UTF8, leaveOpen: true);
-            model.Network.load(reader, strict: true);
-        }
+            run.Logger?.LogWarning("Self-labelling did not improve on the clustering model by the label-free rule (neighbour pairs kept {Before:P2} -> {After:P2}, size entropy {SpreadBefore:F3} -> {SpreadAfter:F3}); the clustering model is kept.",
+                judge.Epochs[0].NeighborConsistency, last.NeighborConsistency, judge.Epochs[0].ClusterSpread, last.ClusterSpread);
+        else if (judge.BestEpoch != last.Epoch)
+            run.Logger?.LogInformation("Self-labelling keeps epoch {Epoch} of {Epochs}, the best by the label-free rule.", judge.BestEpoch, last.Epoch);
         Save(run, model);
-        // Restored weights predict what they predicted before training, bit for bit: no second pass over the data.
-        var final = reverted ? before : after;
+        // The judge predicted every epoch: the kept epoch's predictions are the final ones, no further pass.
         var report = run.Finish(new SelfLabelingStageReport
         {
             Stage = ScanStage.SelfLabeling, Seconds = clock.Elapsed.TotalSeconds, History = result.History,
             ConfidentLastEpoch = result.ConfidentPerEpoch.Count > 0 ? result.ConfidentPerEpoch[^1] : 0,
-            ClusterSpreadBefore = spreadBefore, ClusterSpreadAfter = spreadAfter, Reverted = reverted,
-            AccuracyBeforeRevert = reverted ? trainedEvaluation?.Accuracy : null,
-            Evaluation = reverted ? run.Evaluate(before) : trainedEvaluation,
+            ClusterSpreadBefore = judge.Epochs[0].ClusterSpread, ClusterSpreadAfter = kept.ClusterSpread, Reverted = reverted,
+            KeptEpoch = judge.BestEpoch, Epochs = judge.Epochs,
+            AccuracyBeforeRevert = judge.BestEpoch != last.Epoch ? last.Accuracy : null,
+            Evaluation = run.Evaluate(judge.BestPredictions),
             Health = confidentCheck,
         });
-        return new SelfLabelingOutcome(new PredictedModel(model, final), report);
+        return new SelfLabelingOutcome(new PredictedModel(model, judge.BestPredictions), report);
     }
 
     private static void Save(StageContext run, ScanModel model)

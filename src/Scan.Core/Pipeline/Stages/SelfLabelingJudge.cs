@@ -1,0 +1,104 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Scan.Core.Clustering;
+using Scan.Core.Inference;
+using Scan.Core.Mining;
+using Scan.Core.Pipeline.Health;
+
+namespace Scan.Core.Pipeline.Stages;
+
+/// <summary>
+/// Judges every self-labelling epoch without labels and keeps the best one, the clustering model (epoch 0)
+/// included: self-labelling either improves on the clustering model by the judge's rule or leaves it as it was.
+/// After each epoch the model predicts the clean images once. An epoch qualifies only when its cluster-size entropy
+/// has not fallen by more than <see cref="SpreadDropShare"/> of ln K below the clustering model's: self-labelling's
+/// known failure is drift into the clusters that were confident first, and merging clusters keeps more neighbour
+/// pairs together by itself (Quick preset, seed 1 with pixel-weighted neighbours: pairs kept 82.3 % → 85.1 % while
+/// the entropy fell 2.231 → 2.104 and the accuracy 0.609 → 0.581). Among qualifying epochs the one that keeps the
+/// most mined neighbour pairs in one cluster (SCAN's own objective, read on hard assignments) wins; ties keep the
+/// earlier epoch.
+/// </summary>
+internal sealed class SelfLabelingJudge : IDisposable
+{
+    /// <summary>An epoch whose size entropy fell by more than this share of ln K below the clustering model's does not
+    /// qualify, whatever its other figures. The clustering model's own entropy moves by less between nearby heads.</summary>
+    internal const double SpreadDropShare = 0.01;
+
+    private readonly ScanModel _model;
+    private readonly StageContext _run;
+    private readonly NeighborSet _neighbors;
+    private readonly List<SelfLabelingEpoch> _epochs = new();
+    private MemoryStream? _best;
+    private ScanPredictions _bestPredictions;
+
+    public SelfLabelingJudge(StageContext run, ScanModel model, NeighborSet neighbors, ScanPredictions before)
+    {
+        _run = run;
+        _model = model;
+        _neighbors = neighbors;
+        _bestPredictions = before;
+        _epochs.Add(Figures(0, before));
+        BestEpoch = 0;
+        Log(_epochs[0]);
+    }
+
+    /// <summary>Epoch 0 (the clustering model) and every judged epoch, in order.</summary>
+    public IReadOnlyList<SelfLabelingEpoch> Epochs => _epochs;
+
+    /// <summary>The epoch kept so far (0: the clustering model).</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>The kept epoch's predictions on the clean images.</summary>
+    public ScanPredictions BestPredictions => _bestPredictions;
+
+    /// <summary>Called after an epoch has trained: predicts, scores, and snapshots the weights if the epoch is the best.</summary>
+    public void Judge(int epoch)
+    {
+        var predictions = _model.Predict(_run.Dataset);
+        var figures = Figures(epoch, predictions);
+        _epochs.Add(figures);
+        Log(figures);
+        var best = _epochs[BestEpoch];
+        if (!figures.LostSpread && figures.NeighborConsistency > best.NeighborConsistency)
+        {
+            BestEpoch = epoch;
+            _bestPredictions = predictions;
+            _best ??= new MemoryStream();
+            _best.SetLength(0);
+            using var writer = new BinaryWriter(_best, System.Text.Encoding.UTF8, leaveOpen: true);
+            _model.Network.save(writer);
+        }
+    }
+
+    /// <summary>Puts the kept epoch's weights back into the model: the clustering model's <paramref name="before"/>
+    /// snapshot for epoch 0, the judge's own copy otherwise. A no-op when the last epoch is the kept one.</summary>
+    public void RestoreBest(MemoryStream before)
+    {
+        if (BestEpoch == _epochs[^1].Epoch)
+            return;
+        var source = BestEpoch == 0 ? before : _best!;
+        source.Position = 0;
+        using var reader = new BinaryReader(source, System.Text.Encoding.UTF8, leaveOpen: true);
+        _model.Network.load(reader, strict: true);
+    }
+
+    public void Dispose() => _best?.Dispose();
+
+    private SelfLabelingEpoch Figures(int epoch, ScanPredictions predictions)
+    {
+        int k = _run.Clusters;
+        double spread = ClusterHealth.SizeEntropy(ClusterHealth.Sizes(predictions.Clusters, k));
+        double floor = _epochs.Count == 0 ? double.NegativeInfinity : _epochs[0].ClusterSpread - SpreadDropShare * Math.Log(k);
+        return new SelfLabelingEpoch(epoch,
+            StageHealth.NeighborConsistency(predictions.Clusters, _neighbors, k),
+            spread,
+            predictions.Confidences.Count(c => c > _run.Options.SelfLabeling.ConfidenceThreshold),
+            spread < floor,
+            _run.Evaluate(predictions)?.Accuracy);
+    }
+
+    private void Log(SelfLabelingEpoch e) =>
+        _run.Logger?.LogInformation("SelfLabeling judge, epoch {Epoch}: neighbour pairs kept {Consistency:P2}, size entropy {Spread:F3}, confident {Confident}{LostSpread}{Accuracy}",
+            e.Epoch, e.NeighborConsistency, e.ClusterSpread, e.Confident, e.LostSpread ? " (lost spread: does not qualify)" : "",
+            e.Accuracy is { } a ? string.Create(CultureInfo.InvariantCulture, $", ACC {a:F4} (labels: reported, never used)") : "");
+}
