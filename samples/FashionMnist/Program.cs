@@ -147,7 +147,7 @@ static string Summary(StageReport stage) => stage switch
     MiningStageReport m => $"K {m.NumNeighbors}" + (m.NeighborPurity is { } p ? $", neighbour purity {p:0.###}, kNN {m.KnnAccuracy:0.###}" : ""),
     ClusteringStageReport c => $"head {c.SelectedHead} of {c.Heads.Count}",
     SelfLabelingStageReport { Skipped: true } s => $"skipped: {s.ConfidentBefore} confident",
-    SelfLabelingStageReport { Reverted: true, Epochs.Count: > 1 } s => $"no epoch kept: neighbour pairs kept {s.Epochs[0].NeighborConsistency:P1} -> {s.Epochs[^1].NeighborConsistency:P1}",
+    SelfLabelingStageReport { Reverted: true } s => $"clustering model kept: none of {s.History.Count} epochs improved on it",
     SelfLabelingStageReport s => $"kept epoch {s.KeptEpoch} of {s.History.Count}, confident {s.ConfidentLastEpoch}, spread {s.ClusterSpreadBefore:0.###} -> {s.ClusterSpreadAfter:0.###}",
     _ => "",
 };

@@ -98,7 +98,8 @@ internal sealed class SelfLabelingJudge : IDisposable
     }
 
     private void Log(SelfLabelingEpoch e) =>
-        _run.Logger?.LogInformation("SelfLabeling judge, epoch {Epoch}: neighbour pairs kept {Consistency:P2}, size entropy {Spread:F3}, confident {Confident}{LostSpread}{Accuracy}",
-            e.Epoch, e.NeighborConsistency, e.ClusterSpread, e.Confident, e.LostSpread ? " (lost spread: does not qualify)" : "",
+        _run.Logger?.LogInformation("SelfLabeling judge, epoch {Epoch}: {Pairs}, size entropy {Spread:F3}, confident {Confident}{LostSpread}{Accuracy}",
+            e.Epoch, e.NeighborConsistency < 0 ? "a cluster is empty" : string.Create(CultureInfo.InvariantCulture, $"neighbour pairs kept {e.NeighborConsistency:P2}"),
+            e.ClusterSpread, e.Confident, e.LostSpread ? " (lost spread: does not qualify)" : "",
             e.Accuracy is { } a ? string.Create(CultureInfo.InvariantCulture, $", ACC {a:F4} (labels: reported, never used)") : "");
 }

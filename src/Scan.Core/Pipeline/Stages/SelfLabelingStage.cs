@@ -70,8 +70,9 @@ internal static class SelfLabelingStage
         var kept = judge.Epochs[judge.BestEpoch];
         bool reverted = judge.BestEpoch == 0;
         if (reverted)
-            run.Logger?.LogWarning("Self-labelling did not improve on the clustering model by the label-free rule (neighbour pairs kept {Before:P2} -> {After:P2}, size entropy {SpreadBefore:F3} -> {SpreadAfter:F3}); the clustering model is kept.",
-                judge.Epochs[0].NeighborConsistency, last.NeighborConsistency, judge.Epochs[0].ClusterSpread, last.ClusterSpread);
+            run.Logger?.LogWarning("Self-labelling did not improve on the clustering model by the label-free rule (last epoch: neighbour pairs kept {Before:P2} -> {After}, size entropy {SpreadBefore:F3} -> {SpreadAfter:F3}); the clustering model is kept.",
+                judge.Epochs[0].NeighborConsistency, last.NeighborConsistency < 0 ? "a cluster empty" : last.NeighborConsistency.ToString("P2", System.Globalization.CultureInfo.InvariantCulture),
+                judge.Epochs[0].ClusterSpread, last.ClusterSpread);
         else if (judge.BestEpoch != last.Epoch)
             run.Logger?.LogInformation("Self-labelling keeps epoch {Epoch} of {Epochs}, the best by the label-free rule.", judge.BestEpoch, last.Epoch);
         Save(run, model);
