@@ -120,11 +120,13 @@ internal sealed class EpochLoop
             double seconds = epochClock.Elapsed.TotalSeconds;
             var record = new EpochRecord(epoch, means, seconds, steps * (double)imagesPerStep / Math.Max(seconds, 1e-9));
             history.Add(record);
-            if (CheckpointPath is not null)
-                TrainingCheckpoint.Save(CheckpointPath, Stage, epoch, Model, Optimizer, history, State);
             Logger?.LogInformation("{Stage} epoch {Epoch}/{Epochs}: {Metrics} ({Rate:F0} img/s)", Stage, epoch, Epochs,
                 string.Join(", ", means.Select(kv => $"{kv.Key} {kv.Value:G4}")), record.ImagesPerSecond);
+            // Before the checkpoint: whatever endEpoch records about this epoch (self-labelling's judge) is on disk
+            // before the checkpoint says the epoch is done, so a resumed run never skips it.
             endEpoch?.Invoke(record);
+            if (CheckpointPath is not null)
+                TrainingCheckpoint.Save(CheckpointPath, Stage, epoch, Model, Optimizer, history, State);
             Progress?.Report(new ScanProgress(Stage, epoch, Epochs, steps, steps, means, record.ImagesPerSecond,
                 stageClock.Elapsed, TimeSpan.FromSeconds(seconds * (Epochs - epoch)), EpochCompleted: true));
         }

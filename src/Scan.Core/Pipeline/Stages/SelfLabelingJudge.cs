@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Scan.Core.Clustering;
 using Scan.Core.Inference;
+using Scan.Core.IO;
 using Scan.Core.Mining;
 using Scan.Core.Pipeline.Health;
 
@@ -28,18 +29,28 @@ internal sealed class SelfLabelingJudge : IDisposable
     private readonly StageContext _run;
     private readonly NeighborSet _neighbors;
     private readonly List<SelfLabelingEpoch> _epochs = new();
+    private readonly string? _statePath;
     private MemoryStream? _best;
-    private ScanPredictions _bestPredictions;
+    private ScanPredictions? _bestPredictions;
 
-    public SelfLabelingJudge(StageContext run, ScanModel model, NeighborSet neighbors, ScanPredictions before)
+    /// <param name="run">The run: its dataset, options, logger and (with labels) evaluation.</param>
+    /// <param name="model">The model self-labelling trains; judged after each epoch.</param>
+    /// <param name="neighbors">The mined neighbours whose pairs the rule counts.</param>
+    /// <param name="before">The clustering model's predictions: epoch 0.</param>
+    /// <param name="statePath">Where the judged epochs and the best epoch's weights are kept between epochs, so a run
+    /// resumed from self-labelling's checkpoint judges as the uninterrupted run did; null without a run directory.</param>
+    public SelfLabelingJudge(StageContext run, ScanModel model, NeighborSet neighbors, ScanPredictions before, string? statePath)
     {
         _run = run;
         _model = model;
         _neighbors = neighbors;
+        _statePath = statePath;
         _bestPredictions = before;
         _epochs.Add(Figures(0, before));
         BestEpoch = 0;
         Log(_epochs[0]);
+        if (statePath is not null && File.Exists(statePath))
+            Resume(statePath);
     }
 
     /// <summary>Epoch 0 (the clustering model) and every judged epoch, in order.</summary>
@@ -48,12 +59,17 @@ internal sealed class SelfLabelingJudge : IDisposable
     /// <summary>The epoch kept so far (0: the clustering model).</summary>
     public int BestEpoch { get; private set; }
 
-    /// <summary>The kept epoch's predictions on the clean images.</summary>
-    public ScanPredictions BestPredictions => _bestPredictions;
+    /// <summary>The kept epoch's predictions on the clean images, after <see cref="RestoreBest"/> (predicted again only
+    /// when the kept epoch was judged before the run was resumed).</summary>
+    public ScanPredictions BestPredictions => _bestPredictions ??= _model.Predict(_run.Dataset);
 
     /// <summary>Called after an epoch has trained: predicts, scores, and snapshots the weights if the epoch is the best.</summary>
     public void Judge(int epoch)
     {
+        // Killed after this epoch was judged but before its checkpoint: the resumed run trained it again, to the same
+        // weights, and the saved judgement stands.
+        if (epoch <= _epochs[^1].Epoch)
+            return;
         var predictions = _model.Predict(_run.Dataset);
         var figures = Figures(epoch, predictions);
         _epochs.Add(figures);
@@ -67,6 +83,69 @@ internal sealed class SelfLabelingJudge : IDisposable
             _best.SetLength(0);
             using var writer = new BinaryWriter(_best, System.Text.Encoding.UTF8, leaveOpen: true);
             _model.Network.save(writer);
+        }
+        if (_statePath is not null)
+            Save(_statePath);
+    }
+
+    private const string Magic = "SCANJDG1";
+
+    /// <summary>The judged epochs, the kept epoch and (when it is not 0) its weights, written atomically.</summary>
+    private void Save(string path) => AtomicFile.Write(path, stream =>
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(_epochs.Count);
+        foreach (var e in _epochs)
+        {
+            writer.Write(e.Epoch);
+            writer.Write(e.NeighborConsistency);
+            writer.Write(e.ClusterSpread);
+            writer.Write(e.Confident);
+            writer.Write(e.LostSpread);
+            writer.Write(e.Accuracy.HasValue);
+            writer.Write(e.Accuracy ?? 0);
+        }
+        writer.Write(BestEpoch);
+        if (BestEpoch > 0)
+            writer.Write(_best!.ToArray());
+    });
+
+    private void Resume(string path)
+    {
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path), System.Text.Encoding.UTF8);
+            if (reader.ReadString() != Magic)
+                throw new InvalidDataException("wrong magic");
+            int count = reader.ReadInt32();
+            var epochs = new List<SelfLabelingEpoch>(count);
+            for (int i = 0; i < count; i++)
+            {
+                epochs.Add(new SelfLabelingEpoch(reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(),
+                    reader.ReadBoolean(), reader.ReadBoolean() ? reader.ReadDouble() : SkipDouble(reader)));
+            }
+            int best = reader.ReadInt32();
+            if (best > 0)
+            {
+                _best = new MemoryStream();
+                reader.BaseStream.CopyTo(_best);
+                _bestPredictions = null;
+            }
+            _epochs.Clear();
+            _epochs.AddRange(epochs);
+            BestEpoch = best;
+            _run.Logger?.LogInformation("SelfLabeling judge: resumed with epochs 0-{Last} judged, epoch {Best} kept so far.", _epochs[^1].Epoch, best);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"The self-labelling judge's state {path} is damaged ({e.Message}); delete it and the stage's checkpoint to redo the stage.", e);
+        }
+
+        static double? SkipDouble(BinaryReader reader)
+        {
+            reader.ReadDouble();
+            return null;
         }
     }
 

@@ -62,9 +62,10 @@ internal static class SelfLabelingStage
         using var snapshot = new MemoryStream();
         using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
             model.Network.save(writer);
-        using var judge = new SelfLabelingJudge(run, model, neighbors, before);
+        string? checkpoint = run.Runs?.CheckpointPath(ScanStage.SelfLabeling);
+        using var judge = new SelfLabelingJudge(run, model, neighbors, before, checkpoint is null ? null : Path.ChangeExtension(checkpoint, ".judge"));
         labeler.AfterEpoch = judge.Judge;
-        var result = await labeler.TrainAsync(model.Network, run.Dataset, run.Runs?.CheckpointPath(ScanStage.SelfLabeling), run.Progress, run.Cancellation).ConfigureAwait(false);
+        var result = await labeler.TrainAsync(model.Network, run.Dataset, checkpoint, run.Progress, run.Cancellation).ConfigureAwait(false);
         var last = judge.Epochs[^1];
         judge.RestoreBest(snapshot);
         var kept = judge.Epochs[judge.BestEpoch];
