@@ -17,7 +17,7 @@ namespace Scan.Core.Pipeline;
 /// pretext/report.json
 /// mining/neighbors.scan, mining/report.json
 /// clustering/checkpoint.scan, clustering/model.scan, clustering/report.json
-/// selflabel/checkpoint.scan, selflabel/model.scan, selflabel/report.json
+/// selflabel/checkpoint.scan, selflabel/checkpoint.judge, selflabel/model.scan, selflabel/report.json
 /// model.scan, metrics.json           the final model and every stage's figures
 /// run.lock                           held open (exclusively) while a run uses the folder
 /// </code>

@@ -60,6 +60,23 @@ public sealed class ScanPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_self_labelling_judge_file_is_refused_by_name_when_the_stage_resumes()
+    {
+        var data = new SyntheticImages(perClass: 16, classes: 4);
+        string run = Path.Combine(_dir, "run");
+        using (await Tiny().WithRunDirectory(run).Build().RunAsync(data)) { }
+        string judge = Path.Combine(run, "selflabel", "checkpoint.judge");
+        File.Exists(judge).Should().BeTrue("the judge keeps its state beside the stage's checkpoint");
+        // The stage is unfinished again (no report) and its judge state is damaged.
+        File.Delete(Path.Combine(run, "selflabel", "report.json"));
+        File.WriteAllBytes(judge, new byte[] { 1, 2, 3 });
+
+        var act = () => Tiny().WithRunDirectory(run).Build().RunAsync(data);
+
+        (await act.Should().ThrowAsync<InvalidDataException>()).Which.Message.Should().Contain(judge).And.Contain("delete it");
+    }
+
+    [Fact]
     public async Task The_saved_model_predicts_what_the_pipeline_predicted()
     {
         var data = new SyntheticImages(perClass: 16, classes: 4);
