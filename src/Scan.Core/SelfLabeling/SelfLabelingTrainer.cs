@@ -37,8 +37,9 @@ public sealed class SelfLabelingTrainer
         _strong = strong;
     }
 
-    /// <summary>Called after every epoch (its checkpoint written, the model in training mode with the epoch's live
-    /// weights) with the epoch's number: the pipeline's self-labelling stage judges each epoch there.</summary>
+    /// <summary>Called after every epoch, before its checkpoint is written (so what it records is on disk before the
+    /// checkpoint calls the epoch done), with the epoch's number and the epoch's live weights in the model: the
+    /// pipeline's self-labelling stage judges each epoch there.</summary>
     internal Action<int>? AfterEpoch { get; set; }
 
     /// <summary>Fine-tunes <paramref name="model"/> (its selected head and backbone) on its own confident predictions.</summary>

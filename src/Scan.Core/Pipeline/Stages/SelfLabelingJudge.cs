@@ -31,11 +31,13 @@ internal sealed class SelfLabelingJudge : IDisposable
     private readonly NeighborSet _neighbors;
     private readonly List<SelfLabelingEpoch> _epochs = new();
     private readonly string? _statePath;
+    private readonly MemoryStream _clusteringModel = new();
     private MemoryStream? _best;
     private ScanPredictions? _bestPredictions;
 
     /// <param name="run">The run: its dataset, options, logger and (with labels) evaluation.</param>
-    /// <param name="model">The model self-labelling trains; judged after each epoch.</param>
+    /// <param name="model">The clustering model, which self-labelling will train; its weights now are epoch 0's,
+    /// kept here so <see cref="RestoreBest"/> can put them back.</param>
     /// <param name="neighbors">The mined neighbours whose pairs the rule counts.</param>
     /// <param name="before">The clustering model's predictions: epoch 0.</param>
     /// <param name="statePath">Where the judged epochs and the best epoch's weights are kept between epochs, so a run
@@ -47,6 +49,8 @@ internal sealed class SelfLabelingJudge : IDisposable
         _neighbors = neighbors;
         _statePath = statePath;
         _bestPredictions = before;
+        using (var writer = new BinaryWriter(_clusteringModel, System.Text.Encoding.UTF8, leaveOpen: true))
+            model.Network.save(writer);
         _epochs.Add(Figures(0, before));
         BestEpoch = 0;
         Log(_epochs[0]);
@@ -150,19 +154,28 @@ internal sealed class SelfLabelingJudge : IDisposable
         }
     }
 
-    /// <summary>Puts the kept epoch's weights back into the model: the clustering model's <paramref name="before"/>
-    /// snapshot for epoch 0, the judge's own copy otherwise. A no-op when the last epoch is the kept one.</summary>
-    public void RestoreBest(MemoryStream before)
+    /// <summary>Puts the kept epoch's weights back into the model (the clustering model's for epoch 0). A no-op when
+    /// the last epoch is the kept one.</summary>
+    public void RestoreBest()
     {
         if (BestEpoch == _epochs[^1].Epoch)
             return;
-        var source = BestEpoch == 0 ? before : _best!;
+        var source = BestEpoch == 0 ? _clusteringModel : _best!;
         source.Position = 0;
         using var reader = new BinaryReader(source, System.Text.Encoding.UTF8, leaveOpen: true);
         _model.Network.load(reader, strict: true);
     }
 
-    public void Dispose() => _best?.Dispose();
+    public void Dispose()
+    {
+        _clusteringModel.Dispose();
+        _best?.Dispose();
+    }
+
+    /// <summary>An epoch's neighbour figure for a log line: the share kept, or that a cluster is empty (the -1).</summary>
+    public static string DescribePairs(SelfLabelingEpoch e) => e.NeighborConsistency < 0
+        ? "a cluster is empty"
+        : string.Create(CultureInfo.InvariantCulture, $"neighbour pairs kept {e.NeighborConsistency:P2}");
 
     private SelfLabelingEpoch Figures(int epoch, ScanPredictions predictions)
     {
@@ -179,7 +192,7 @@ internal sealed class SelfLabelingJudge : IDisposable
 
     private void Log(SelfLabelingEpoch e) =>
         _run.Logger?.LogInformation("SelfLabeling judge, epoch {Epoch}: {Pairs}, size entropy {Spread:F3}, confident {Confident}{LostSpread}{Accuracy}",
-            e.Epoch, e.NeighborConsistency < 0 ? "a cluster is empty" : string.Create(CultureInfo.InvariantCulture, $"neighbour pairs kept {e.NeighborConsistency:P2}"),
+            e.Epoch, DescribePairs(e),
             e.ClusterSpread, e.Confident, e.LostSpread ? " (lost spread: does not qualify)" : "",
             e.Accuracy is { } a ? string.Create(CultureInfo.InvariantCulture, $", ACC {a:F4} (labels: reported, never used)") : "");
 }

@@ -59,21 +59,17 @@ internal static class SelfLabelingStage
         // Self-labelling can pull every sample into the few clusters that were confident first, or drift away from
         // the neighbourhoods SCAN learnt while growing more confident. The judge reads each epoch without labels and
         // keeps the best one, the clustering model included (SelfLabelingJudge says how).
-        using var snapshot = new MemoryStream();
-        using (var writer = new BinaryWriter(snapshot, System.Text.Encoding.UTF8, leaveOpen: true))
-            model.Network.save(writer);
         string? checkpoint = run.Runs?.CheckpointPath(ScanStage.SelfLabeling);
         using var judge = new SelfLabelingJudge(run, model, neighbors, before, checkpoint is null ? null : Path.ChangeExtension(checkpoint, ".judge"));
         labeler.AfterEpoch = judge.Judge;
         var result = await labeler.TrainAsync(model.Network, run.Dataset, checkpoint, run.Progress, run.Cancellation).ConfigureAwait(false);
         var last = judge.Epochs[^1];
-        judge.RestoreBest(snapshot);
+        judge.RestoreBest();
         var kept = judge.Epochs[judge.BestEpoch];
         bool reverted = judge.BestEpoch == 0;
         if (reverted)
-            run.Logger?.LogWarning("Self-labelling did not improve on the clustering model by the label-free rule (last epoch: neighbour pairs kept {Before:P2} -> {After}, size entropy {SpreadBefore:F3} -> {SpreadAfter:F3}); the clustering model is kept.",
-                judge.Epochs[0].NeighborConsistency, last.NeighborConsistency < 0 ? "a cluster empty" : last.NeighborConsistency.ToString("P2", System.Globalization.CultureInfo.InvariantCulture),
-                judge.Epochs[0].ClusterSpread, last.ClusterSpread);
+            run.Logger?.LogWarning("Self-labelling did not improve on the clustering model by the label-free rule (clustering model: {Before}, last epoch: {After}; size entropy {SpreadBefore:F3} -> {SpreadAfter:F3}); the clustering model is kept.",
+                SelfLabelingJudge.DescribePairs(judge.Epochs[0]), SelfLabelingJudge.DescribePairs(last), judge.Epochs[0].ClusterSpread, last.ClusterSpread);
         else if (judge.BestEpoch != last.Epoch)
             run.Logger?.LogInformation("Self-labelling keeps epoch {Epoch} of {Epochs}, the best by the label-free rule.", judge.BestEpoch, last.Epoch);
         Save(run, model);
