@@ -7,17 +7,18 @@ using static TorchSharp.torch;
 namespace Scan.Core.Clustering;
 
 /// <summary>
-/// Backbone features of several augmented copies of the dataset, computed once with the backbone frozen (eval
-/// mode), so that training only the heads costs a matrix product per step instead of a backbone pass.
+/// What the heads read (<see cref="ClusteringModel.HeadInput"/>) of several augmented copies of the dataset, computed
+/// once with the backbone frozen (eval mode), so that training only the heads costs a matrix product per step instead
+/// of a backbone pass.
 /// </summary>
 internal sealed class FeatureCache : IDisposable
 {
     private readonly Tensor[] _passes;
 
-    public FeatureCache(Backbone backbone, BatchSource source, IAugmentation augmentation, int passes, long seed,
+    public FeatureCache(ClusteringModel model, BatchSource source, IAugmentation augmentation, int passes, long seed,
         CancellationToken cancellationToken)
     {
-        backbone.eval();
+        model.Backbone.eval();
         _passes = new Tensor[passes];
         using var noGrad = no_grad();
         const int chunk = 1024;
@@ -26,14 +27,14 @@ internal sealed class FeatureCache : IDisposable
             using var generator = new Generator(unchecked((ulong)EpochLoop.SeedFor(seed, -1 - p)));
             var parts = new List<Tensor>();
             foreach (var images in source.Chunks(chunk, cancellationToken))
-                parts.Add(backbone.call(augmentation.Apply(images.Images, generator)).MoveToOuterDisposeScope());
-            _passes[p] = cat(parts, 0);   // shape: (N, FeatureDim)
+                parts.Add(model.HeadInput(augmentation.Apply(images.Images, generator)).MoveToOuterDisposeScope());
+            _passes[p] = cat(parts, 0);   // shape: (N, HeadInputDim)
             foreach (var part in parts)
                 part.Dispose();
         }
     }
 
-    /// <summary>Every image's features from pass <paramref name="pass"/> (N x FeatureDim), owned by the cache.</summary>
+    /// <summary>Every image's features from pass <paramref name="pass"/> (N x HeadInputDim), owned by the cache.</summary>
     public Tensor Pass(int pass) => _passes[pass];
 
     /// <summary>Features of <paramref name="indices"/> from pass <c>pass mod passes</c>.</summary>

@@ -81,6 +81,15 @@ public sealed class ScanClusteringOptions : IValidatableObject
     [Range(0, 100, ErrorMessage = "KMeansInitializedHeads must be in [{1}, {2}].")]
     public int KMeansInitializedHeads { get; set; }
 
+    /// <summary>
+    /// How many principal components of the images' standardised pixels the heads read next to the backbone's
+    /// features (<see cref="Models.ClusteringModel.PixelComponents"/>); the model must be built with the same number.
+    /// 0 (the default, as the authors) for features only. The components are fitted on the training images when
+    /// training starts.
+    /// </summary>
+    [Range(0, 256, ErrorMessage = "PixelComponents must be in [{1}, {2}].")]
+    public int PixelComponents { get; set; }
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -115,6 +115,12 @@ public sealed class ScanClusteringTrainer
                 $"The model has {model.HeadCount} head(s) of {model.Clusters} clusters; the options ask for " +
                 $"{_setup.Options.Heads} of {_setup.Options.Clusters}.", nameof(model));
         }
+        if (model.PixelComponents != _setup.Options.PixelComponents)
+        {
+            throw new ArgumentException(
+                $"The model's heads read {model.PixelComponents} pixel component(s); the options ask for " +
+                $"{_setup.Options.PixelComponents} (build the ClusteringModel with ScanClusteringOptions.PixelComponents).", nameof(model));
+        }
 
         return Task.Run(() => Train(model, dataset, neighbors, checkpointPath, progress, cancellationToken),
             cancellationToken);
@@ -126,6 +132,8 @@ public sealed class ScanClusteringTrainer
         model.to(_setup.Device);
         using var neighbors = CopyToCpuInt64(neighborIndices);
         using var source = new BatchSource(dataset, _setup.Device);
+        if (model.PixelComponents > 0)
+            FitPixelProjection(model, dataset, source);
         var headLoss = Enumerable.Range(0, model.HeadCount).Select(h => new ScanLoss(_setup.Options.EntropyWeightOf(h))).ToArray();
         var parameters = _setup.Options.UpdateBackbone ? model.parameters() : model.HeadParameters();
         using var optimizer = optim.Adam(parameters, _setup.Options.LearningRate, weight_decay: _setup.Options.WeightDecay);
@@ -151,7 +159,7 @@ public sealed class ScanClusteringTrainer
                     var anchorImages = _augmentation.Apply(source.Get(anchors), epoch.Generator);
                     var neighborImages = _augmentation.Apply(source.Get(neighborIdx), epoch.Generator);
                     // One backbone pass for both, so BatchNorm statistics cover anchors and neighbours alike.
-                    var features = model.Backbone.call(cat(new[] { anchorImages, neighborImages }, 0));
+                    var features = model.HeadInput(cat(new[] { anchorImages, neighborImages }, 0));
                     var halves = features.chunk(2, 0);
                     anchorFeatures = halves[0];
                     neighborFeatures = halves[1];
@@ -184,7 +192,7 @@ public sealed class ScanClusteringTrainer
                 if (_setup.Options.UpdateBackbone)
                     return;
                 bool fresh = cache is null && epoch.Epoch == 1;   // not resumed: the heads are still the initial ones
-                cache ??= new FeatureCache(model.Backbone, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
+                cache ??= new FeatureCache(model, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
                     cancellationToken);
                 model.Backbone.eval();
                 if (fresh)
@@ -224,6 +232,17 @@ public sealed class ScanClusteringTrainer
             : heads.OrderByDescending(h => h.SizeEntropy).ThenBy(h => h.Head).First().Head;
     }
 
+    /// <summary>The heads' pixel projection from the training images (a resumed run then loads the same values from
+    /// its checkpoint): every image, or an evenly spaced sample of them when that would exceed 25 M values.</summary>
+    private static void FitPixelProjection(ClusteringModel model, IImageDataset dataset, BatchSource source)
+    {
+        using var scope = NewDisposeScope();
+        long perImage = dataset.Channels * (long)dataset.Height * dataset.Width;
+        int sample = (int)Math.Min(source.Count, Math.Max(1000, 25_000_000 / perImage));
+        var indices = linspace(0, source.Count - 1, sample, dtype: ScalarType.Float64).round().to(ScalarType.Int64);
+        model.FitPixelProjection(source.Get(indices));
+    }
+
     /// <summary>A CPU int64 copy the trainer owns (no intermediate tensor is left to the finaliser).</summary>
     private static Tensor CopyToCpuInt64(Tensor indices)
     {
@@ -253,7 +272,7 @@ public sealed class ScanClusteringTrainer
         {
             foreach (var images in source.Chunks(chunk, cancellationToken))
             {
-                var features = model.Backbone.call(_evaluation.Apply(images.Images, generator));
+                var features = model.HeadInput(_evaluation.Apply(images.Images, generator));
                 for (int h = 0; h < model.HeadCount; h++)
                 {
                     var headLogits = model.ForwardHead(h, features);

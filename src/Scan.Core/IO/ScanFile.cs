@@ -57,7 +57,13 @@ internal static class ScanFile
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a Scan.NET file of that kind and version, is
     /// truncated, or its checksum does not match; the message names the file and what was expected vs found.</exception>
-    public static byte[] Read(string path, string kind, uint version)
+    public static byte[] Read(string path, string kind, uint version) => Read(path, kind, version, version, out _);
+
+    /// <summary>Reads a file whose kind has had several content versions, any of <paramref name="oldest"/> to
+    /// <paramref name="newest"/>, and says which one it found.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Read(string, string, uint)"/>.</exception>
+    public static byte[] Read(string path, string kind, uint oldest, uint newest, out uint version)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Scan.NET file '{path}' ({kind}) does not exist.", path);
@@ -75,7 +81,9 @@ internal static class ScanFile
         Require(foundKind == kind, path, $"content kind '{kind}', found '{foundKind}'");
         int o = 12 + kindLength;
         uint foundVersion = BinaryPrimitives.ReadUInt32LittleEndian(span[o..]);
-        Require(foundVersion == version, path, $"{kind} format version {version}, found {foundVersion}");
+        Require(foundVersion >= oldest && foundVersion <= newest, path,
+            oldest == newest ? $"{kind} format version {newest}, found {foundVersion}" : $"{kind} format version {oldest} to {newest}, found {foundVersion}");
+        version = foundVersion;
         long length = BinaryPrimitives.ReadInt64LittleEndian(span[(o + 4)..]);
         int payloadOffset = o + 12 + 32;
         Require(length >= 0 && length == span.Length - payloadOffset, path,

@@ -24,7 +24,9 @@ namespace Scan.Core.Inference;
 public sealed class ScanModel : IDisposable
 {
     private const string Kind = "scan-model";
-    private const uint Version = 1;
+    // Version 2 adds the pixel projection (ScanModelInfo.PixelComponents and its two buffers); a model without one is
+    // still written as version 1, which every earlier reader loads.
+    private const uint Version = 2;
     private readonly ClusteringModel _network;
 
     /// <summary>Wraps a trained network.</summary>
@@ -41,11 +43,12 @@ public sealed class ScanModel : IDisposable
                 $"{ScanModelInfo.MaxInputSide}x{ScanModelInfo.MaxInputSide} (ScanModelInfo.MaxInputSide).", nameof(info));
         }
         if (network.Clusters != info.Clusters || network.HeadCount != info.Heads || info.Mean.Length != info.Channels ||
-            info.Std.Length != info.Channels || network.Backbone.InputChannels != info.Channels)
+            info.Std.Length != info.Channels || network.Backbone.InputChannels != info.Channels ||
+            network.PixelComponents != info.PixelComponents)
         {
             throw new ArgumentException(
-                $"Model info (channels {info.Channels}, {info.Heads} head(s) of {info.Clusters}) does not match the network " +
-                $"(channels {network.Backbone.InputChannels}, {network.HeadCount} head(s) of {network.Clusters}).", nameof(info));
+                $"Model info (channels {info.Channels}, {info.Heads} head(s) of {info.Clusters}, {info.PixelComponents} pixel components) does not match the network " +
+                $"(channels {network.Backbone.InputChannels}, {network.HeadCount} head(s) of {network.Clusters}, {network.PixelComponents} pixel components).", nameof(info));
         }
         if (info.ClusterNames is { } names && (names.Count != info.Clusters || names.Any(string.IsNullOrWhiteSpace)))
             throw new ArgumentException($"Model info names {names.Count} cluster(s), some possibly blank; expected {info.Clusters} non-blank names.", nameof(info));
@@ -94,7 +97,7 @@ public sealed class ScanModel : IDisposable
             writer.Write(JsonSerializer.Serialize(Info, ScanJson.Options));
             _network.save(writer);
         }
-        ScanFile.Write(path, Kind, Version, buffer.ToArray());
+        ScanFile.Write(path, Kind, Info.PixelComponents > 0 ? Version : 1, buffer.ToArray());
     }
 
     /// <summary>
@@ -111,6 +114,10 @@ public sealed class ScanModel : IDisposable
     /// features. <c>tests/Scan.Tests/Fixtures/models/check_pytorch_export.py</c> is such a PyTorch model; CI runs it
     /// and matches this library's logits to 1e-5. <see cref="PyTorchWeights.LoadPyTorchWeights(ClusteringModel, string, PyTorchWeightsOptions?)"/>
     /// reads the file back, and the backbone overload does with <c>KeyPrefix = "backbone."</c>.
+    /// A model whose heads read pixels (<see cref="ScanModelInfo.PixelComponents"/> above 0) also writes
+    /// <c>pixel_mean</c> and <c>pixel_basis</c>; its heads then read the L2-normalised features beside the
+    /// L2-normalised <c>(p - pixel_mean) @ pixel_basis</c>, p being each image's pixels standardised per channel
+    /// (<see cref="ClusteringModel.HeadInput"/>).
     /// </remarks>
     /// <param name="path">The file to write (conventionally .pth or .pt); replaced if it exists.</param>
     public void ExportPyTorch(string path)
@@ -144,7 +151,7 @@ public sealed class ScanModel : IDisposable
     public static ScanModel Load(string path, Func<ScanModelInfo, Backbone> backbone, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
-        byte[] payload = ScanFile.Read(path, Kind, Version);
+        byte[] payload = ScanFile.Read(path, Kind, 1, Version, out uint version);
         using var reader = new BinaryReader(new MemoryStream(payload));
         ScanModelInfo? info;
         try
@@ -160,8 +167,10 @@ public sealed class ScanModel : IDisposable
         if (info is null)
             throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
         info.ThrowIfInvalid(path, payload.Length - reader.BaseStream.Position);
+        if (version == 1 && info.PixelComponents != 0)
+            throw new InvalidDataException($"Scan.NET model '{path}' is format version 1 but declares {info.PixelComponents} pixel components, which version 1 cannot hold.");
         var built = backbone(info) ?? throw new InvalidOperationException("The backbone factory returned null.");
-        var network = new ClusteringModel(built, info.Clusters, info.Heads);
+        var network = ClusteringModel.Create(built, info.Clusters, info.Heads, info.PixelComponents, info.Channels * info.Height * info.Width);
         try
         {
             // Every length TorchSharp would read from the file is checked against the network first.

@@ -44,6 +44,10 @@ public sealed record ScanModelInfo
     /// <summary>The head used for predictions.</summary>
     public required int SelectedHead { get; init; }
 
+    /// <summary>Principal components of the standardised pixels the heads read besides the backbone's features
+    /// (<see cref="ClusteringModel.PixelComponents"/>); 0 for none, and in files of format version 1.</summary>
+    public int PixelComponents { get; init; }
+
     /// <summary>
     /// Name of each cluster, in cluster order, or null: set by <see cref="ScanModel.SetClusterNames"/>, or by a pipeline
     /// run on labelled data (each cluster's matched ground-truth class).
@@ -69,6 +73,8 @@ public sealed record ScanModelInfo
             Clusters < 2 ? $"{Clusters} cluster(s), expected at least 2" :
             Heads < 1 ? $"{Heads} head(s), expected at least 1" :
             SelectedHead < 0 || SelectedHead >= Heads ? $"selected head {SelectedHead}, expected 0 to {Heads - 1}" :
+            PixelComponents < 0 || PixelComponents > 256 || PixelComponents > (long)Channels * Height * Width
+                ? $"{PixelComponents} pixel components, expected 0 to {Math.Min(256, (long)Channels * Height * Width)}" :
             Backbone is null ? null :
             !Enum.IsDefined(Backbone.Architecture) ? $"backbone architecture {(int)Backbone.Architecture}" :
             Backbone.Stem is { } stem && !Enum.IsDefined(stem) ? $"backbone stem {(int)stem}" :

@@ -27,7 +27,8 @@ internal static class ClusteringStage
         // Built (from its own seed) even when the stage is loaded, so every later draw of the global generator is the
         // same in a resumed run as in an uninterrupted one.
         var network = GlobalRandom.Seeded(o.Seed + 1,
-            () => new ClusteringModel(pretext.Backbone, o.Clustering.Clusters, o.Clustering.Heads), run.Logger);
+            () => ClusteringModel.Create(pretext.Backbone, o.Clustering.Clusters, o.Clustering.Heads, o.Clustering.PixelComponents,
+                dataset.Channels * dataset.Height * dataset.Width), run.Logger);
         var info = Info(run, pretext.Backbone);
         var strong = AugmentationRecipes.Strong(run.Normalization, o.Augmentation.Strong);
         if (run.Finished(ScanStage.Clustering) is { } done)
@@ -77,6 +78,7 @@ internal static class ClusteringStage
             Channels = dataset.Channels, Height = dataset.Height, Width = dataset.Width, Mean = run.Mean, Std = run.Std,
             Backbone = run.PretrainedBackbone is null ? o.Backbone : BackboneOptions.Describe(backbone),
             Clusters = o.Clustering.Clusters, Heads = o.Clustering.Heads, SelectedHead = 0,
+            PixelComponents = o.Clustering.PixelComponents,
         };
         if (info.Backbone is null)
             run.Logger?.LogInformation("The pretrained backbone is a {Type} that BackboneOptions cannot describe; load the saved model with ScanModel.Load(path, backboneFactory).", backbone.GetType().Name);

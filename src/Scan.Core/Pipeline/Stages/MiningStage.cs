@@ -3,6 +3,7 @@ using Scan.Augment.Recipes;
 using Scan.Core.Clustering;
 using Scan.Core.Data;
 using Scan.Core.Mining;
+using Scan.Core.Models;
 using Scan.Core.Pipeline.Health;
 using Scan.Core.Training;
 using TorchSharp;
@@ -88,13 +89,9 @@ internal static class MiningStage
     private static Tensor WithPixels(StageContext run, Tensor unit, double weight)
     {
         using var scope = NewDisposeScope();
-        int channels = run.Dataset.Channels;
-        using var pixels = FeatureExtractor.Embed(run.Dataset, x => x.flatten(1),
+        using var flat = FeatureExtractor.Embed(run.Dataset, ClusteringModel.StandardizedPixels,
             new FeatureExtractorOptions { BatchSize = run.Options.Mining.BatchSize, Preprocessing = run.Eval, Device = run.Device },
             null, run.Cancellation);
-        var planes = pixels.view(pixels.shape[0], channels, -1);
-        var standardised = (planes - planes.mean([2], keepdim: true)) / (planes.std(2, keepdim: true) + 1e-6f);
-        var flat = standardised.flatten(1);
         var centred = nn.functional.normalize(flat - flat.mean([0], keepdim: true), dim: 1) * Math.Sqrt(weight);
         return cat([unit, centred], 1).MoveToOuterDisposeScope();
     }
