@@ -161,7 +161,7 @@ public sealed record SelfLabelingStageReport : StageReport
 /// <param name="NeighborConsistency">Share of mined (image, neighbour) pairs predicted in one cluster; -1 when a cluster is empty.</param>
 /// <param name="ClusterSpread">Entropy (nats) of the predicted cluster sizes; at most ln K.</param>
 /// <param name="Confident">Clean images whose top probability passes the confidence threshold.</param>
-/// <param name="LostSpread">True when <paramref name="ClusterSpread"/> fell by more than 1 % of ln K below epoch 0's: the
+/// <param name="LostSpread">True when <paramref name="ClusterSpread"/> fell by more than 0.5 % of ln K below epoch 0's: the
 /// epoch then does not qualify, as merging clusters keeps more neighbour pairs together by itself.</param>
 /// <param name="Accuracy">With labels, Hungarian accuracy, for reports only: the judge never reads it.</param>
 public sealed record SelfLabelingEpoch(int Epoch, double NeighborConsistency, double ClusterSpread, int Confident,

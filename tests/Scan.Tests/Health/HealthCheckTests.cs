@@ -119,9 +119,9 @@ public sealed class HealthCheckTests
 
         var epochs = result.SelfLabeling!.Epochs;
         epochs.Should().HaveCount(5);
-        // An epoch that merged clusters keeps more neighbour pairs together by itself: losing more than 1 % of ln K of
+        // An epoch that merged clusters keeps more neighbour pairs together by itself: losing more than 0.5 % of ln K of
         // size entropy disqualifies it.
-        epochs.Should().OnlyContain(e => e.LostSpread == (e.ClusterSpread < epochs[0].ClusterSpread - 0.01 * Math.Log(4)));
+        epochs.Should().OnlyContain(e => e.LostSpread == (e.ClusterSpread < epochs[0].ClusterSpread - 0.005 * Math.Log(4)));
         var eligible = epochs.Where(e => !e.LostSpread).ToList();
         double best = eligible.Max(e => e.NeighborConsistency);
         int expected = eligible.First(e => e.NeighborConsistency == best).Epoch;
