@@ -167,7 +167,7 @@ public sealed class ClusterCommandTests(ClusteredFolder run)
     {
         var inspected = CliProcess.Run("inspect", run.Output);
         inspected.ExitCode.Should().Be(0, inspected.ToString());
-        inspected.Output.Should().Contain("pretext").And.Contain("finished").And.Contain("scan-model format 1")
+        inspected.Output.Should().Contain("pretext").And.Contain("finished").And.Contain("scan-model format 2")
             .And.Contain("2 clusters");
 
         var model = CliProcess.Run("inspect", run.OutputFile("model.scan"));

@@ -115,6 +115,12 @@ public sealed class ScanClusteringTrainer
                 $"The model has {model.HeadCount} head(s) of {model.Clusters} clusters; the options ask for " +
                 $"{_setup.Options.Heads} of {_setup.Options.Clusters}.", nameof(model));
         }
+        if (_setup.Options.PixelComponents >= dataset.Count)
+        {
+            throw new ArgumentException(
+                $"PixelComponents ({_setup.Options.PixelComponents}) must be below the number of images ({dataset.Count}): " +
+                $"{dataset.Count} images span at most {dataset.Count - 1} directions of pixel variation.", nameof(dataset));
+        }
         if (model.PixelComponents != _setup.Options.PixelComponents)
         {
             throw new ArgumentException(

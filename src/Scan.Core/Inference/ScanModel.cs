@@ -167,8 +167,9 @@ public sealed class ScanModel : IDisposable
         if (info is null)
             throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
         info.ThrowIfInvalid(path, payload.Length - reader.BaseStream.Position);
-        if (version == 1 && info.PixelComponents != 0)
-            throw new InvalidDataException($"Scan.NET model '{path}' is format version 1 but declares {info.PixelComponents} pixel components, which version 1 cannot hold.");
+        // Each version has one meaning: 1 without pixel components, 2 with them (Save writes no other combination).
+        if ((version == 1) != (info.PixelComponents == 0))
+            throw new InvalidDataException($"Scan.NET model '{path}' is format version {version} but declares {info.PixelComponents} pixel components; version 1 holds none, version 2 at least one.");
         var built = backbone(info) ?? throw new InvalidOperationException("The backbone factory returned null.");
         var network = ClusteringModel.Create(built, info.Clusters, info.Heads, info.PixelComponents, info.Channels * info.Height * info.Width);
         try

@@ -102,6 +102,25 @@ public sealed class PixelComponentsTests : IDisposable
     }
 
     [Fact]
+    public void A_pixel_model_relabelled_as_format_version_1_is_refused_naming_the_file()
+    {
+        using var scope = NewDisposeScope();
+        var network = Model(components: 3);
+        network.FitPixelProjection(rand(10, 1, 6, 6));
+        using var model = new ScanModel(network, Info(network, components: 3));
+        string path = Path.Combine(_dir, "relabelled.scan");
+        model.Save(path);
+        byte[] file = File.ReadAllBytes(path);
+        int kindLength = BitConverter.ToUInt16(file, 10);
+        BitConverter.GetBytes(1u).CopyTo(file, 12 + kindLength);
+        File.WriteAllBytes(path, file);
+
+        var act = () => ScanModel.Load(path);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"*{path}*version 1*3 pixel components*");
+    }
+
+    [Fact]
     public void Info_and_network_that_disagree_on_pixel_components_are_refused_naming_both()
     {
         using var network = Model(components: 2);

@@ -276,11 +276,11 @@ internal static class PresetFitter
         o.Mining.PixelWeight = PixelWeight;
         fit.Decide($"K neighbours {neighbors}: about {perCluster} images per cluster if balanced; ranked by pretext plus pixel similarity (weight {PixelWeight:F1}).");
 
-        SizeClustering(fit, n, clusters);
+        SizeClustering(fit, n, clusters, dataset.Channels * dataset.Height * dataset.Width);
     }
 
     /// <summary>The SCAN stage: heads, their λ and start, and a schedule in steps.</summary>
-    private static void SizeClustering(Fitting fit, int n, int clusters)
+    private static void SizeClustering(Fitting fit, int n, int clusters, int pixelsPerImage)
     {
         var o = fit.Options;
         o.Clustering.Clusters = clusters;
@@ -297,7 +297,8 @@ internal static class PresetFitter
         o.Clustering.FeatureCachePasses = 1;
         // The neighbours are ranked by features and pixels; on few images, heads that read only the features cannot
         // follow the pixel half, so they read both, at equal weight.
-        o.Clustering.PixelComponents = n < PixelComponentsMaxImages ? PixelComponents : 0;
+        // A projection of n images has at most n - 1 directions with variance in it.
+        o.Clustering.PixelComponents = n < PixelComponentsMaxImages ? Math.Min(PixelComponents, Math.Min(n - 1, pixelsPerImage)) : 0;
         // Half the heads start from k-means on those features (one per λ), half at random: on small data, where SCAN
         // from random heads ended below k-means on its own features, the k-means start keeps what k-means found.
         o.Clustering.KMeansInitializedHeads = KMeansInitializedHeads;
