@@ -87,7 +87,7 @@ public sealed class ScanClusteringOptions : IValidatableObject
     /// 0 (the default, as the authors) for features only. The components are fitted on the training images when
     /// training starts.
     /// </summary>
-    [Range(0, 256, ErrorMessage = "PixelComponents must be in [{1}, {2}].")]
+    [Range(0, Models.ClusteringModel.MaxPixelComponents, ErrorMessage = "PixelComponents must be in [{1}, {2}].")]
     public int PixelComponents { get; set; }
 
     /// <inheritdoc />

@@ -27,6 +27,10 @@ public sealed class ScanModel : IDisposable
     // Version 2 adds the pixel projection (ScanModelInfo.PixelComponents and its two buffers); a model without one is
     // still written as version 1, which every earlier reader loads.
     private const uint Version = 2;
+
+    /// <summary>The one version a model is written as, and the only one it may be read as: 1 without pixel
+    /// components, <see cref="Version"/> with them.</summary>
+    private static uint VersionFor(int pixelComponents) => pixelComponents > 0 ? Version : 1;
     private readonly ClusteringModel _network;
 
     /// <summary>Wraps a trained network.</summary>
@@ -97,7 +101,7 @@ public sealed class ScanModel : IDisposable
             writer.Write(JsonSerializer.Serialize(Info, ScanJson.Options));
             _network.save(writer);
         }
-        ScanFile.Write(path, Kind, Info.PixelComponents > 0 ? Version : 1, buffer.ToArray());
+        ScanFile.Write(path, Kind, VersionFor(Info.PixelComponents), buffer.ToArray());
     }
 
     /// <summary>
@@ -167,8 +171,7 @@ public sealed class ScanModel : IDisposable
         if (info is null)
             throw new InvalidDataException($"Scan.NET model '{path}' has no model description.");
         info.ThrowIfInvalid(path, payload.Length - reader.BaseStream.Position);
-        // Each version has one meaning: 1 without pixel components, 2 with them (Save writes no other combination).
-        if ((version == 1) != (info.PixelComponents == 0))
+        if (version != VersionFor(info.PixelComponents))
             throw new InvalidDataException($"Scan.NET model '{path}' is format version {version} but declares {info.PixelComponents} pixel components; version 1 holds none, version 2 at least one.");
         var built = backbone(info) ?? throw new InvalidOperationException("The backbone factory returned null.");
         var network = ClusteringModel.Create(built, info.Clusters, info.Heads, info.PixelComponents, info.Channels * info.Height * info.Width);

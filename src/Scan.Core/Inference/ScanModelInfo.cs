@@ -73,8 +73,8 @@ public sealed record ScanModelInfo
             Clusters < 2 ? $"{Clusters} cluster(s), expected at least 2" :
             Heads < 1 ? $"{Heads} head(s), expected at least 1" :
             SelectedHead < 0 || SelectedHead >= Heads ? $"selected head {SelectedHead}, expected 0 to {Heads - 1}" :
-            PixelComponents < 0 || PixelComponents > 256 || PixelComponents > (long)Channels * Height * Width
-                ? $"{PixelComponents} pixel components, expected 0 to {Math.Min(256, (long)Channels * Height * Width)}" :
+            PixelComponents < 0 || PixelComponents > ClusteringModel.MaxPixelComponents || PixelComponents > (long)Channels * Height * Width
+                ? $"{PixelComponents} pixel components, expected 0 to {Math.Min(ClusteringModel.MaxPixelComponents, (long)Channels * Height * Width)}" :
             Backbone is null ? null :
             !Enum.IsDefined(Backbone.Architecture) ? $"backbone architecture {(int)Backbone.Architecture}" :
             Backbone.Stem is { } stem && !Enum.IsDefined(stem) ? $"backbone stem {(int)stem}" :

@@ -17,6 +17,10 @@ public sealed class ClusteringModel : Module<Tensor, Tensor>
     // Names as the SCAN authors' state dicts: backbone.*, cluster_head.{i}.*
     private readonly Backbone backbone;
     private readonly ModuleList<Linear> cluster_head;
+    /// <summary>Most pixel components a model may have (<see cref="Clustering.ScanClusteringOptions.PixelComponents"/>,
+    /// <see cref="Inference.ScanModelInfo.PixelComponents"/>).</summary>
+    internal const int MaxPixelComponents = 256;
+
     // Registered as buffers only when PixelComponents > 0: (C·H·W) mean and (C·H·W, PixelComponents) basis.
     private readonly Tensor? pixel_mean;
     private readonly Tensor? pixel_basis;
