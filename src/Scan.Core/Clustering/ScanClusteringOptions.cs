@@ -90,6 +90,16 @@ public sealed class ScanClusteringOptions : IValidatableObject
     [Range(0, Models.ClusteringModel.MaxPixelComponents, ErrorMessage = "PixelComponents must be in [{1}, {2}].")]
     public int PixelComponents { get; set; }
 
+    /// <summary>
+    /// Overclustering then merging: with a value above 1 the heads train with this many times <see cref="Clusters"/>
+    /// outputs, then each head's clusters are joined into <see cref="Clusters"/> groups where the mined neighbour
+    /// pairs link them most, and the model's head is fitted to the merged probabilities. Merged clusters may differ
+    /// in size as the data's classes do (SCAN's entropy term alone pulls them to equal sizes). Needs
+    /// <see cref="UpdateBackbone"/> false. 1 (the default, as the authors) trains <see cref="Clusters"/> directly.
+    /// </summary>
+    [Range(1, 10, ErrorMessage = "Overclustering must be in [{1}, {2}].")]
+    public int Overclustering { get; set; } = 1;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -98,6 +108,12 @@ public sealed class ScanClusteringOptions : IValidatableObject
             yield return new ValidationResult(
                 $"KMeansInitializedHeads ({KMeansInitializedHeads}) must not exceed Heads ({Heads}).",
                 new[] { nameof(KMeansInitializedHeads), nameof(Heads) });
+        }
+        if (Overclustering > 1 && UpdateBackbone)
+        {
+            yield return new ValidationResult(
+                $"Overclustering ({Overclustering}) trains heads on cached features; set UpdateBackbone to false.",
+                new[] { nameof(Overclustering), nameof(UpdateBackbone) });
         }
         if (EntropyWeights is not null && EntropyWeights.Any(w => !(w >= 0 && w <= 1000)))
         {

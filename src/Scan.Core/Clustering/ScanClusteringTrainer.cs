@@ -140,11 +140,14 @@ public sealed class ScanClusteringTrainer
         using var source = new BatchSource(dataset, _setup.Device);
         if (model.PixelComponents > 0)
             FitPixelProjection(model, dataset, source);
-        var headLoss = Enumerable.Range(0, model.HeadCount).Select(h => new ScanLoss(_setup.Options.EntropyWeightOf(h))).ToArray();
-        var parameters = _setup.Options.UpdateBackbone ? model.parameters() : model.HeadParameters();
+        // With overclustering the loop trains heads of Overclustering·K outputs on the same backbone and pixel
+        // projection; the model's own heads are fitted to their merged partitions once training ends.
+        var trained = _setup.Options.Overclustering == 1 ? model : Overclustered(model, dataset);
+        var headLoss = Enumerable.Range(0, trained.HeadCount).Select(h => new ScanLoss(_setup.Options.EntropyWeightOf(h))).ToArray();
+        var parameters = _setup.Options.UpdateBackbone ? trained.parameters() : trained.HeadParameters();
         using var optimizer = optim.Adam(parameters, _setup.Options.LearningRate, weight_decay: _setup.Options.WeightDecay);
 
-        var loop = _setup.Loop(ScanStage.Clustering, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, model, optimizer, checkpointPath, progress,
+        var loop = _setup.Loop(ScanStage.Clustering, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, trained, optimizer, checkpointPath, progress,
             imagesPerStep: 2 * _setup.Options.BatchSize);
 
         // Built when the first epoch to run begins, after the loop has loaded a checkpoint into the model: features
@@ -165,7 +168,7 @@ public sealed class ScanClusteringTrainer
                     var anchorImages = _augmentation.Apply(source.Get(anchors), epoch.Generator);
                     var neighborImages = _augmentation.Apply(source.Get(neighborIdx), epoch.Generator);
                     // One backbone pass for both, so BatchNorm statistics cover anchors and neighbours alike.
-                    var features = model.HeadInput(cat(new[] { anchorImages, neighborImages }, 0));
+                    var features = trained.HeadInput(cat(new[] { anchorImages, neighborImages }, 0));
                     var halves = features.chunk(2, 0);
                     anchorFeatures = halves[0];
                     neighborFeatures = halves[1];
@@ -177,8 +180,8 @@ public sealed class ScanClusteringTrainer
                     neighborFeatures = cache.Features(epoch.Epoch, neighborIdx);
                 }
 
-                var results = Enumerable.Range(0, model.HeadCount)
-                    .Select(h => headLoss[h].Compute(model.ForwardHead(h, anchorFeatures), model.ForwardHead(h, neighborFeatures)))
+                var results = Enumerable.Range(0, trained.HeadCount)
+                    .Select(h => headLoss[h].Compute(trained.ForwardHead(h, anchorFeatures), trained.ForwardHead(h, neighborFeatures)))
                     .ToList();
                 var total = stack(results.Select(r => r.Total).ToArray()).sum();
 
@@ -198,17 +201,19 @@ public sealed class ScanClusteringTrainer
                 if (_setup.Options.UpdateBackbone)
                     return;
                 bool fresh = cache is null && epoch.Epoch == 1;   // not resumed: the heads are still the initial ones
-                cache ??= new FeatureCache(model, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
+                cache ??= new FeatureCache(trained, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
                     cancellationToken);
-                model.Backbone.eval();
+                trained.Backbone.eval();
                 if (fresh)
                 {
                     int fromKMeans = _setup.Options.KMeansInitializedHeads;
-                    KMeansHeadInitialization.Apply(model, cache.Pass(0),
-                        Enumerable.Range(model.HeadCount - fromKMeans, fromKMeans).ToArray(), _setup.Seed, _setup.Logger, cancellationToken);
+                    KMeansHeadInitialization.Apply(trained, cache.Pass(0),
+                        Enumerable.Range(trained.HeadCount - fromKMeans, fromKMeans).ToArray(), _setup.Seed, _setup.Logger, cancellationToken);
                 }
             });
 
+            if (!ReferenceEquals(trained, model))
+                MergeHeads(trained, model, source, neighbors, cancellationToken);
             var (headLosses, best, predictions) = EvaluateHeads(model, source, neighbors, headLoss, cancellationToken);
             model.SelectedHead = best;
             model.eval();
@@ -225,16 +230,71 @@ public sealed class ScanClusteringTrainer
         }
     }
 
+    /// <summary>Heads of Overclustering·K outputs on <paramref name="model"/>'s backbone and pixel projection, on its
+    /// device. Not disposed: it shares the backbone, which the model owns; its heads are small.</summary>
+    private ClusteringModel Overclustered(ClusteringModel model, IImageDataset dataset)
+    {
+        var twin = ClusteringModel.Create(model.Backbone, _setup.Options.Overclustering * model.Clusters, model.HeadCount,
+            model.PixelComponents, dataset.Channels * dataset.Height * dataset.Width);
+        twin.CopyPixelProjection(model);
+        twin.to(_setup.Device);
+        return twin;
+    }
+
+    /// <summary>Each overclustered head's clusters merged into the model's K by their neighbour links
+    /// (<see cref="ClusterMerging.Groups"/>), and the model's head of the same index fitted to the merged probabilities
+    /// on the evaluation view's features.</summary>
+    private void MergeHeads(ClusteringModel over, ClusteringModel model, BatchSource source, Tensor neighbors,
+        CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        over.eval();
+        Tensor features;
+        using (var noGrad = no_grad())
+        using (var generator = new Generator(unchecked((ulong)_setup.Seed)))
+        {
+            var chunks = new List<Tensor>();
+            foreach (var images in source.Chunks(1024, cancellationToken))
+                chunks.Add(over.HeadInput(_evaluation.Apply(images.Images, generator)).cpu().MoveToOuterDisposeScope());
+            features = cat(chunks, 0);
+        }
+        for (int h = 0; h < over.HeadCount; h++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var headScope = NewDisposeScope();
+            Tensor probabilities, targets;
+            int[] groups;
+            using (var noGrad = no_grad())
+            {
+                probabilities = over.ForwardHead(h, features.to(_setup.Device)).softmax(1).cpu();
+                groups = ClusterMerging.Groups(probabilities, neighbors, model.Clusters);
+                var membership = zeros(over.Clusters, model.Clusters);
+                for (int c = 0; c < groups.Length; c++)
+                    membership[c, groups[c]] = 1;
+                targets = probabilities.matmul(membership);
+            }
+            var (weight, bias) = over.HeadWeights(h);
+            ClusterMerging.FitHead(model, h, features, targets, weight, bias, groups);
+            _setup.Logger?.LogInformation("Clustering: head {Head} merged {Over} clusters into {Clusters}: {Groups}", h, over.Clusters,
+                model.Clusters, string.Join(" ", Enumerable.Range(0, model.Clusters).Select(g =>
+                    "{" + string.Join(",", Enumerable.Range(0, groups.Length).Where(c => groups[c] == g)) + "}")));
+        }
+    }
+
     /// <summary>
     /// The label-free head choice: degenerate partitions are rejected first, then the lowest SCAN loss on the common
     /// λ scale wins. The loss alone is blind to collapse: a head that puts almost everything in one confident cluster
     /// can have the lowest consistency term. When every head is degenerate, the most balanced one is kept.
+    /// Merged heads (<paramref name="merged"/>, from <see cref="ScanClusteringOptions.Overclustering"/>) are compared
+    /// by the consistency term alone: their cluster sizes come from the neighbour links, and the entropy term would
+    /// prefer the most nearly equal sizes again, which merging exists to avoid (on Fashion-MNIST 2,000 and its 10:1
+    /// imbalanced subset the most balanced merged head was the least accurate; BENCHMARKS.md, 2026-12-07).
     /// </summary>
-    internal static int SelectHead(IReadOnlyList<HeadLoss> heads)
+    internal static int SelectHead(IReadOnlyList<HeadLoss> heads, bool merged = false)
     {
         var usable = heads.Where(h => !h.Degenerate).ToList();
         return usable.Count > 0
-            ? usable.OrderBy(h => h.Comparable).ThenBy(h => h.Head).First().Head
+            ? usable.OrderBy(h => merged ? h.Consistency : h.Comparable).ThenBy(h => h.Head).First().Head
             : heads.OrderByDescending(h => h.SizeEntropy).ThenBy(h => h.Head).First().Head;
     }
 
@@ -287,7 +347,7 @@ public sealed class ScanClusteringTrainer
                 }
             }
             var losses = HeadLosses(model, neighbors, headLoss, logits);
-            int best = SelectHead(losses);
+            int best = SelectHead(losses, merged: _setup.Options.Overclustering > 1);
             return (losses, best, Predictions(probabilities[best], source.Count, model.Clusters));
         }
         finally

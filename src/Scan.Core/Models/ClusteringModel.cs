@@ -160,6 +160,19 @@ public sealed class ClusteringModel : Module<Tensor, Tensor>
         pixel_basis.copy_(leading.to(pixel_basis.dtype, pixel_basis.device));
     }
 
+    /// <summary>Copies the pixel projection of <paramref name="other"/>, a model of the same pixel shape.</summary>
+    internal void CopyPixelProjection(ClusteringModel other)
+    {
+        if (pixel_mean is null || pixel_basis is null || other.pixel_mean is null || other.pixel_basis is null)
+            return;
+        using var noGrad = no_grad();
+        pixel_mean.copy_(other.pixel_mean);
+        pixel_basis.copy_(other.pixel_basis);
+    }
+
+    /// <summary>Weight (Clusters x HeadInputDim) and bias (Clusters) of one head, as the model holds them.</summary>
+    internal (Tensor Weight, Tensor Bias) HeadWeights(int head) => (cluster_head[head].weight!, cluster_head[head].bias!);
+
     /// <summary>Each image's pixels standardised per channel (mean 0, std 1): (B, C, H, W) → (B, C·H·W). The pixel
     /// similarity of the mined neighbours is computed on the same values.</summary>
     internal static Tensor StandardizedPixels(Tensor images)

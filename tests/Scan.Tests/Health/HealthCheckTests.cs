@@ -41,6 +41,19 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public void Merged_heads_are_chosen_by_neighbour_consistency_and_degenerate_ones_are_still_passed_over()
+    {
+        HeadLoss Merged(int head, double consistency, double comparable, params int[] sizes) =>
+            Head(head, comparable, sizes) with { Consistency = consistency };
+        var balanced = Merged(0, consistency: 0.40, comparable: -4.2, 25, 25, 25, 25);   // best loss: the entropy term
+        var sized = Merged(1, consistency: 0.30, comparable: -4.0, 40, 30, 20, 10);      // keeps more neighbours together
+        var collapsed = Merged(2, consistency: 0.05, comparable: -3.0, 97, 1, 1, 1);     // best consistency, degenerate
+
+        ScanClusteringTrainer.SelectHead(new[] { balanced, sized, collapsed }).Should().Be(0, "heads of K clusters compare losses");
+        ScanClusteringTrainer.SelectHead(new[] { balanced, sized, collapsed }, merged: true).Should().Be(1);
+    }
+
+    [Fact]
     public void The_degenerate_rule_admits_a_ten_to_one_imbalance_and_rejects_a_collapse()
     {
         // 10 clusters, one ten times as large as the others: a real imbalance, not a collapse.

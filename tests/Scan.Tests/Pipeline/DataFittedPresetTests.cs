@@ -109,6 +109,22 @@ public sealed class DataFittedPresetTests
     }
 
     [Fact]
+    public async Task Heads_overcluster_when_every_overcluster_can_hold_enough_images_and_say_so()
+    {
+        // 160 images, 4 clusters: 8 overclusters of 20 images each, the fewest allowed.
+        var enough = await ScanPresets.ForAsync(new SyntheticImages(perClass: 40, classes: 4), 4, TimeSpan.FromSeconds(60));
+        enough.Options.Clustering.Overclustering.Should().Be(PresetFitter.Overclustering);
+        enough.Options.Clustering.UpdateBackbone.Should().BeFalse("overclustering trains heads on cached features");
+        ShouldBeValid(enough.Options);
+        enough.Decisions.Should().Contain(d => d.Contains("8 clusters, merged into 4"));
+
+        // 120 images: 15 per overcluster, too few.
+        var few = await ScanPresets.ForAsync(new SyntheticImages(perClass: 30, classes: 4), 4, TimeSpan.FromSeconds(60));
+        few.Options.Clustering.Overclustering.Should().Be(1);
+        few.Decisions.Should().NotContain(d => d.Contains("merged into"));
+    }
+
+    [Fact]
     public async Task Too_few_images_or_clusters_or_no_budget_are_refused_with_the_numbers()
     {
         var data = new SyntheticImages(perClass: 3, classes: 4);   // 12 images

@@ -115,6 +115,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Clustering.FeatureCacheViews"] = Enum<Scan.Core.Clustering.CachedViews>(),
         ["Clustering.KMeansInitializedHeads"] = Mixed(Int(0, 1), Int(0, 100)),
         ["Clustering.PixelComponents"] = Int(0, 256),  // valid draws stay within the fewest Heads drawn (1)
+        ["Clustering.Overclustering"] = Mixed(Int(1, 1), Int(1, 10)),  // above 1 needs UpdateBackbone false, which is not drawn
         ["SelfLabeling.ConfidenceThreshold"] = Double(1e-6, 0.999999999),
         ["SelfLabeling.Epochs"] = Int(1, 100_000),
         ["SelfLabeling.BatchSize"] = Int(2, 1 << 20),
