@@ -212,11 +212,14 @@ public sealed class ScanClusteringTrainer
                 }
             });
 
+            model.eval();   // the backbone both models share
+            // One pass of the evaluation view serves merging (when overclustering) and the heads' evaluation: both
+            // models read the same backbone and pixel projection.
+            using var inputs = EvaluationInputs(model, source, cancellationToken);
             if (!ReferenceEquals(trained, model))
-                MergeHeads(trained, model, source, neighbors, cancellationToken);
-            var (headLosses, best, predictions) = EvaluateHeads(model, source, neighbors, headLoss, cancellationToken);
+                MergeHeads(trained, model, inputs, neighbors, cancellationToken);
+            var (headLosses, best, predictions) = EvaluateHeads(model, inputs, neighbors, headLoss, source.Count);
             model.SelectedHead = best;
-            model.eval();
             _setup.Logger?.LogInformation("Clustering: head losses {Losses}; selected head {Head}",
                 string.Join(", ", headLosses.Select(h => h.Comparable.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) +
                                                        (h.Degenerate ? " (degenerate)" : ""))), best);
@@ -241,23 +244,27 @@ public sealed class ScanClusteringTrainer
         return twin;
     }
 
-    /// <summary>Each overclustered head's clusters merged into the model's K by their neighbour links
-    /// (<see cref="ClusterMerging.Groups"/>), and the model's head of the same index fitted to the merged probabilities
-    /// on the evaluation view's features.</summary>
-    private void MergeHeads(ClusteringModel over, ClusteringModel model, BatchSource source, Tensor neighbors,
-        CancellationToken cancellationToken)
+    /// <summary>What the heads read for every image on the evaluation view, (N, HeadInputDim) on the device, computed
+    /// in chunks of <see cref="EvaluationChunk"/> images.</summary>
+    private Tensor EvaluationInputs(ClusteringModel model, BatchSource source, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        over.eval();
-        Tensor features;
-        using (var noGrad = no_grad())
-        using (var generator = new Generator(unchecked((ulong)_setup.Seed)))
-        {
-            var chunks = new List<Tensor>();
-            foreach (var images in source.Chunks(1024, cancellationToken))
-                chunks.Add(over.HeadInput(_evaluation.Apply(images.Images, generator)).cpu().MoveToOuterDisposeScope());
-            features = cat(chunks, 0);
-        }
+        using var noGrad = no_grad();
+        using var generator = new Generator(unchecked((ulong)_setup.Seed));
+        var chunks = new List<Tensor>();
+        foreach (var images in source.Chunks(EvaluationChunk, cancellationToken))
+            chunks.Add(model.HeadInput(_evaluation.Apply(images.Images, generator)).MoveToOuterDisposeScope());
+        return cat(chunks, 0).MoveToOuterDisposeScope();
+    }
+
+    private const int EvaluationChunk = 1024;
+
+    /// <summary>Each overclustered head's clusters merged into the model's K by their neighbour links
+    /// (<see cref="ClusterMerging.Groups"/>), and the model's head of the same index fitted to the merged probabilities
+    /// on <paramref name="inputs"/>, the evaluation view's features.</summary>
+    private void MergeHeads(ClusteringModel over, ClusteringModel model, Tensor inputs, Tensor neighbors,
+        CancellationToken cancellationToken)
+    {
         for (int h = 0; h < over.HeadCount; h++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -266,7 +273,7 @@ public sealed class ScanClusteringTrainer
             int[] groups;
             using (var noGrad = no_grad())
             {
-                probabilities = over.ForwardHead(h, features.to(_setup.Device)).softmax(1).cpu();
+                probabilities = over.ForwardHead(h, inputs).softmax(1).cpu();
                 groups = ClusterMerging.Groups(probabilities, neighbors, model.Clusters);
                 var membership = zeros(over.Clusters, model.Clusters);
                 for (int c = 0; c < groups.Length; c++)
@@ -274,7 +281,7 @@ public sealed class ScanClusteringTrainer
                 targets = probabilities.matmul(membership);
             }
             var (weight, bias) = over.HeadWeights(h);
-            ClusterMerging.FitHead(model, h, features, targets, weight, bias, groups);
+            ClusterMerging.FitHead(model, h, inputs, targets, weight, bias, groups);
             _setup.Logger?.LogInformation("Clustering: head {Head} merged {Over} clusters into {Clusters}: {Groups}", h, over.Clusters,
                 model.Clusters, string.Join(" ", Enumerable.Range(0, model.Clusters).Select(g =>
                     "{" + string.Join(",", Enumerable.Range(0, groups.Length).Where(c => groups[c] == g)) + "}")));
@@ -316,16 +323,15 @@ public sealed class ScanClusteringTrainer
         return indices.to(ScalarType.Int64, CPU, copy: true).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images, every anchor with all its
-    /// neighbours; the head these select; and that head's predictions, computed as <see cref="Inference.ScanModel.Predict(Tensor, int)"/>
-    /// computes them (softmax of the logits on the device, then the most probable cluster), so they are the trained
-    /// model's predictions without a second pass.</summary>
+    /// <summary>Each head's SCAN loss over the whole dataset: un-augmented images (<paramref name="inputs"/>, from
+    /// <see cref="EvaluationInputs"/>), every anchor with all its neighbours; the head these select; and that head's
+    /// predictions, computed as <see cref="Inference.ScanModel.Predict(Tensor, int)"/> computes them (softmax of the
+    /// logits on the device, then the most probable cluster), so they are the trained model's predictions without a
+    /// second pass.</summary>
     private (List<HeadLoss> Losses, int Best, Inference.ScanPredictions Predictions) EvaluateHeads(ClusteringModel model,
-        BatchSource source, Tensor neighbors, ScanLoss[] headLoss, CancellationToken cancellationToken)
+        Tensor inputs, Tensor neighbors, ScanLoss[] headLoss, int count)
     {
-        model.eval();
         using var noGrad = no_grad();
-        using var generator = new Generator(unchecked((ulong)_setup.Seed));
         var logits = new List<Tensor>[model.HeadCount];
         var probabilities = new List<Tensor>[model.HeadCount];
         for (int h = 0; h < model.HeadCount; h++)
@@ -333,12 +339,12 @@ public sealed class ScanClusteringTrainer
             logits[h] = new List<Tensor>();
             probabilities[h] = new List<Tensor>();
         }
-        const int chunk = 1024;
         try
         {
-            foreach (var images in source.Chunks(chunk, cancellationToken))
+            for (long start = 0; start < count; start += EvaluationChunk)
             {
-                var features = model.HeadInput(_evaluation.Apply(images.Images, generator));
+                using var chunkScope = NewDisposeScope();
+                var features = inputs.narrow(0, start, Math.Min(EvaluationChunk, count - start));
                 for (int h = 0; h < model.HeadCount; h++)
                 {
                     var headLogits = model.ForwardHead(h, features);
@@ -348,7 +354,7 @@ public sealed class ScanClusteringTrainer
             }
             var losses = HeadLosses(model, neighbors, headLoss, logits);
             int best = SelectHead(losses, merged: _setup.Options.Overclustering > 1);
-            return (losses, best, Predictions(probabilities[best], source.Count, model.Clusters));
+            return (losses, best, Predictions(probabilities[best], count, model.Clusters));
         }
         finally
         {
