@@ -8,6 +8,7 @@ using Scan.Core.Data;
 using Scan.Core.Models;
 using Scan.Core.Pretext;
 using Scan.Core.Runtime;
+using Scan.Core.Training;
 using Scan.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -67,6 +68,7 @@ public sealed class SimClrVsTorchComparison : IComparison
         var referencePhases = new List<double[]>();
         var ourPhases = new List<double[]>();
         string torchVersion = "?";
+        var chosenLayout = ConvolutionLayout.Contiguous;
         for (int a = 0; a < alternations; a++)
         {
             foreach (var (environment, into) in new[] { ((Dictionary<string, string?>?)null, inherited), (tunedEnvironment, tunedReference) })
@@ -86,8 +88,11 @@ public sealed class SimClrVsTorchComparison : IComparison
                     referencePhases.Add(PhaseNames.Select(name => phases.GetProperty(name).GetDouble()).ToArray());
                 }
             }
-            ours.Train.Add(TrainerRate(dataset, views, steps, rounds, seed: a));
-            var (rate, phaseMs) = StepRate(dataset, views, steps, rounds, seed: a);
+            var (trainRate, layout) = TrainerRate(dataset, views, steps, rounds, seed: a);
+            ours.Train.Add(trainRate);
+            chosenLayout = layout;
+            // The step alone runs in the convolution layout the trainer's Auto chose on this machine.
+            var (rate, phaseMs) = StepRate(dataset, views, steps, rounds, seed: a, layout);
             ours.Step.Add(rate);
             ourPhases.Add(phaseMs);
         }
@@ -96,7 +101,8 @@ public sealed class SimClrVsTorchComparison : IComparison
         Console.WriteLine($"reference: PyTorch {torchVersion} via {python} {script}; ours: SimClrTrainer on TorchSharp {typeof(torch).Assembly.GetName().Version}");
         Console.WriteLine($"environment: MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "(unset)"}, " +
             $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)"}, allocator tuned in-process: {tuned}");
-        Console.WriteLine($"{alternations} alternations x {rounds} rounds x {steps} steps after {Warmup} warm-up steps; medians in source images/s");
+        Console.WriteLine($"{alternations} alternations x {rounds} rounds x {steps} steps after {Warmup} warm-up steps; medians in source images/s; " +
+            $"our convolution layout (SimClrOptions.Layout = Auto, measured here): {chosenLayout}");
         Console.WriteLine($"{"measure",-28} {"PyTorch",10} {"PyTorch",10} {"Scan.NET",10} {"ratio (ours/faster ref)",24}");
         Console.WriteLine($"{"",-28} {"inherited",10} {"tuned",10}");
         Row("train (augmentation + step)", inherited.Train, tunedReference.Train, ours.Train);
@@ -126,7 +132,7 @@ public sealed class SimClrVsTorchComparison : IComparison
     /// The real trainer on a subset of (warm-up + rounds x steps) batches, one epoch per measurement: the trainer's own
     /// per-epoch rate covers batch gathering, both views, forward, loss, backward, SGD and the schedule.
     /// </summary>
-    private static double TrainerRate(IImageDataset dataset, IAugmentation views, int steps, int rounds, int seed)
+    private static (double Rate, ConvolutionLayout Layout) TrainerRate(IImageDataset dataset, IAugmentation views, int steps, int rounds, int seed)
     {
         using var scope = NewDisposeScope();
         random.manual_seed(seed);
@@ -134,14 +140,14 @@ public sealed class SimClrVsTorchComparison : IComparison
         var warmupSet = dataset.Subset(Enumerable.Range(0, Warmup * BatchSize).ToArray());
         var measuredSet = dataset.Subset(Enumerable.Range(0, steps * BatchSize).ToArray());
         var options = new SimClrOptions { Epochs = 1, BatchSize = BatchSize, LearningRate = 0.4 };
-        new SimClrTrainer(options, views, seed: seed).TrainAsync(model, warmupSet).GetAwaiter().GetResult();
+        var layout = new SimClrTrainer(options, views, seed: seed).TrainAsync(model, warmupSet).GetAwaiter().GetResult().Layout;
         var rates = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
             var result = new SimClrTrainer(options, views, seed: seed + r).TrainAsync(model, measuredSet).GetAwaiter().GetResult();
             rates.Add(result.History[^1].ImagesPerSecond);
         }
-        return Median(rates);
+        return (Median(rates), layout);
     }
 
     /// <summary>The parts of a step timed on both sides; names as the reference script reports them.</summary>
@@ -150,11 +156,14 @@ public sealed class SimClrVsTorchComparison : IComparison
     /// <summary>The model step alone (forward of both views, NT-Xent, backward, SGD) on one fixed pair of views, and
     /// the milliseconds per step each phase took (forward, loss, backward including zero_grad, optimizer step with
     /// the loss read back, as the reference splits it).</summary>
-    private static (double Rate, double[] PhaseMs) StepRate(IImageDataset dataset, IAugmentation views, int steps, int rounds, int seed)
+    private static (double Rate, double[] PhaseMs) StepRate(IImageDataset dataset, IAugmentation views, int steps, int rounds, int seed,
+        ConvolutionLayout layout)
     {
         using var scope = NewDisposeScope();
         random.manual_seed(seed);
-        using var model = new ContrastiveModel(ResNetBackbone.Small(1, Width));
+        var backbone = ResNetBackbone.Small(1, Width);
+        backbone.Layout = layout;
+        using var model = new ContrastiveModel(backbone);
         model.train();
         using var loss = new NTXentLoss(0.1);
         using var optimizer = optim.SGD(model.parameters(), 0.4, momentum: 0.9, weight_decay: 1e-4);

@@ -30,13 +30,18 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Whether the convolutions run with channels-last weights (set by <see cref="ResNetBackbone.Layout"/>).</summary>
+    internal bool ChannelsLast { get; set; }
+
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var output = functional.relu(bn1.call(conv1.call(input)));
-        output = bn2.call(conv2.call(output));
-        var shortcut = downsample is null ? input : downsample.call(input);
+        var output = bn1.call(ChannelsLastConvolution.Call(conv1, input, ChannelsLast)).relu_();
+        output = bn2.call(ChannelsLastConvolution.Call(conv2, output, ChannelsLast));
+        var shortcut = downsample is null
+            ? input
+            : downsample[1].call(ChannelsLastConvolution.Call((Conv2d)downsample[0], input, ChannelsLast));
         // Out of place: an in-place add_ onto the BatchNorm output here corrupted its gradient (NaN after one step).
-        return functional.relu(output + shortcut).MoveToOuterDisposeScope();
+        return (output + shortcut).relu_().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Scan.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,6 +33,7 @@ public sealed class ResNetBackbone : Backbone
     private readonly Sequential layer4;
     private readonly int _featureDim;
     private readonly int _inputChannels;
+    private ConvolutionLayout _layout = ConvolutionLayout.Contiguous;
 
     /// <summary>Creates a ResNet backbone.</summary>
     /// <param name="stem">The input layers: <see cref="ResNetStem.Cifar"/> for images up to about 64x64.</param>
@@ -92,6 +94,32 @@ public sealed class ResNetBackbone : Backbone
     /// <summary>Blocks in each stage.</summary>
     public IReadOnlyList<int> BlocksPerStage { get; }
 
+    /// <summary>
+    /// The memory order the convolutions run in: <see cref="ConvolutionLayout.Contiguous"/> (the default) or
+    /// <see cref="ConvolutionLayout.ChannelsLast"/>, which libtorch runs faster on some CPUs (the SimCLR trainer measures
+    /// both and sets this when its <see cref="Pretext.SimClrOptions.Layout"/> is <see cref="ConvolutionLayout.Auto"/>;
+    /// later stages keep what it set). Outputs are the same up to float rounding; parameters and saved files do not change.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to <see cref="ConvolutionLayout.Auto"/>, which only a trainer can resolve.</exception>
+    public ConvolutionLayout Layout
+    {
+        get => _layout;
+        set
+        {
+            if (value is not (ConvolutionLayout.Contiguous or ConvolutionLayout.ChannelsLast))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value,
+                    "A backbone runs Contiguous or ChannelsLast; Auto is resolved by the SimCLR trainer's measurement.");
+            }
+            _layout = value;
+            foreach (var (_, module) in named_modules())
+            {
+                if (module is BasicBlock block)
+                    block.ChannelsLast = value == ConvolutionLayout.ChannelsLast;
+            }
+        }
+    }
+
     /// <inheritdoc />
     public override int FeatureDim => _featureDim;
 
@@ -110,7 +138,8 @@ public sealed class ResNetBackbone : Backbone
         }
 
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.call(conv1.call(input)));
+        bool channelsLast = _layout == ConvolutionLayout.ChannelsLast;
+        var x = bn1.call(ChannelsLastConvolution.Call(conv1, input, channelsLast)).relu_();
         if (maxpool is not null)
             x = maxpool.call(x);
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));

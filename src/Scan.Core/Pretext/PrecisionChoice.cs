@@ -32,13 +32,15 @@ internal static class PrecisionChoice
     public const double MinimumBFloat16Speedup = 2.5;
 
     public static PrecisionMeasurement Measure(Func<ResNetBackbone> backbone, IImageDataset dataset, IAugmentation views,
-        SimClrOptions pretext, Device device, ILogger? logger, CancellationToken cancellationToken)
+        SimClrOptions pretext, ConvolutionLayout layout, Device device, ILogger? logger, CancellationToken cancellationToken,
+        double? float32SecondsPerStep = null)
     {
-        double f32 = SimClrStepProbe.SecondsPerStep(backbone, dataset, views, pretext, TrainingPrecision.Float32, device, cancellationToken);
+        double f32 = float32SecondsPerStep
+            ?? SimClrStepProbe.SecondsPerStep(backbone, dataset, views, pretext, TrainingPrecision.Float32, layout, device, cancellationToken);
         // Two timed bfloat16 steps are enough to see a 2.5x difference, and where bfloat16 is slow (10x on the EPYC at
         // batch 64, 13x on an EPYC without AVX512-BF16) every extra step is budget lost: a first step over twice
         // float32's ends the probe. First steps ran at most 2x the steady state, so such a format is no faster at all.
-        double bf16 = SimClrStepProbe.SecondsPerStep(backbone, dataset, views, pretext, TrainingPrecision.BFloat16, device, cancellationToken,
+        double bf16 = SimClrStepProbe.SecondsPerStep(backbone, dataset, views, pretext, TrainingPrecision.BFloat16, layout, device, cancellationToken,
             measuredSteps: 2, abandonAbove: 2 * f32);
         var chosen = f32 / bf16 >= MinimumBFloat16Speedup ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32;
         logger?.LogInformation(

@@ -53,6 +53,18 @@ public sealed class SimClrOptions : IValidatableObject
     [EnumDataType(typeof(TrainingPrecision), ErrorMessage = "Precision must be Float32, BFloat16 or Auto.")]
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
 
+    /// <summary>
+    /// The memory order of a <see cref="Models.ResNetBackbone"/>'s convolutions: <see cref="ConvolutionLayout.Contiguous"/>
+    /// (the default: bit-identical reruns and resumes anywhere), <see cref="ConvolutionLayout.ChannelsLast"/>, or
+    /// <see cref="ConvolutionLayout.Auto"/>, which times a few float32 steps in both orders on this machine when
+    /// training starts and keeps channels-last only where it is at least 5 % faster (once per process and model
+    /// shape). The presets ask for Auto, and <see cref="Pipeline.ScanPresets.ForAsync"/> and
+    /// <see cref="Pipeline.ScanPresets.FitToBudgetAsync"/> settle it in their probe, so that the options a run saves
+    /// name the layout it trained in. The backbone keeps the layout for the later stages.
+    /// </summary>
+    [EnumDataType(typeof(ConvolutionLayout), ErrorMessage = "Layout must be Auto, Contiguous or ChannelsLast.")]
+    public ConvolutionLayout Layout { get; set; } = ConvolutionLayout.Contiguous;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -18,4 +18,12 @@ public sealed record SimClrResult(IReadOnlyList<EpochRecord> History)
     /// already took over twice float32's, that step's time, as the probe stopped there); null when no bfloat16 step
     /// was timed. <see cref="Precision"/> is bfloat16 only when this is at most float32's time over 2.5.</summary>
     public double? BFloat16SecondsPerStep { get; init; }
+
+    /// <summary>The convolution layout the steps ran in: the options' one, or what <see cref="ConvolutionLayout.Auto"/>
+    /// chose (<see cref="ConvolutionLayout.Contiguous"/> for a backbone that is not a <see cref="Models.ResNetBackbone"/>).</summary>
+    public ConvolutionLayout Layout { get; init; } = ConvolutionLayout.Contiguous;
+
+    /// <summary>Seconds of one float32 step in each layout as <see cref="ConvolutionLayout.Auto"/> timed them (lower
+    /// quartiles); null when the layout was fixed or the backbone is not a <see cref="Models.ResNetBackbone"/>.</summary>
+    public (double Contiguous, double ChannelsLast)? LayoutSecondsPerStep { get; init; }
 }

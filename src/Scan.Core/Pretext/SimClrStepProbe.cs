@@ -25,7 +25,7 @@ internal static class SimClrStepProbe
     /// rule a format out where it has no hardware support (bfloat16 on a CPU without AVX512-BF16 or AMX took 10.7 s a
     /// step against float32's 0.84 s on an AVX2 EPYC, and the full probe cost 40 s of the user's budget).</summary>
     public static double SecondsPerStep(Func<ResNetBackbone> backbone, IImageDataset dataset, IAugmentation views,
-        SimClrOptions pretext, TrainingPrecision precision, Device device, CancellationToken cancellationToken,
+        SimClrOptions pretext, TrainingPrecision precision, ConvolutionLayout layout, Device device, CancellationToken cancellationToken,
         int measuredSteps = 6, double? abandonAbove = null)
     {
         int batch = Math.Min(pretext.BatchSize, dataset.Count);
@@ -35,7 +35,7 @@ internal static class SimClrStepProbe
         var subset = new ImageDatasetSubset(dataset, indices);
         var options = new SimClrOptions
         {
-            Epochs = 1, BatchSize = batch, WarmupEpochs = 0, Precision = precision,
+            Epochs = 1, BatchSize = batch, WarmupEpochs = 0, Precision = precision, Layout = layout,
             LearningRate = pretext.LearningRate, Momentum = pretext.Momentum, WeightDecay = pretext.WeightDecay,
             Temperature = pretext.Temperature, ProjectionDim = pretext.ProjectionDim,
         };

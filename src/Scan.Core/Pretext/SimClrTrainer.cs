@@ -61,33 +61,64 @@ public sealed class SimClrTrainer
         _setup.CheckStart(model, dataset, m => m.Backbone, _setup.Options.BatchSize);
         if (_setup.Options.Precision == TrainingPrecision.BFloat16)
             BFloat16Twin.ThrowIfUnsupported(model.Backbone);
+        if (_setup.Options.Layout == ConvolutionLayout.ChannelsLast && model.Backbone is not ResNetBackbone)
+        {
+            throw new NotSupportedException(
+                $"ConvolutionLayout.ChannelsLast needs a ResNetBackbone; {model.Backbone.GetType().Name} is not one. Use Auto or Contiguous.");
+        }
 
         return Task.Run(() =>
         {
-            var measurement = _setup.Options.Precision == TrainingPrecision.Auto ? MeasurePrecision(model, dataset, cancellationToken) : null;
+            var layoutMeasurement = ChooseLayout(model, dataset, cancellationToken);
+            var measurement = _setup.Options.Precision == TrainingPrecision.Auto
+                ? MeasurePrecision(model, dataset, layoutMeasurement?.ChosenSecondsPerStep, cancellationToken)
+                : null;
             var precision = measurement?.Chosen ?? _setup.Options.Precision;
             return Train(model, dataset, precision, checkpointPath, progress, cancellationToken) with
             {
                 Precision = precision,
                 Float32SecondsPerStep = measurement is { Float32SecondsPerStep: var f32 } && !double.IsNaN(f32) ? f32 : null,
                 BFloat16SecondsPerStep = measurement?.BFloat16SecondsPerStep,
+                Layout = model.Backbone is ResNetBackbone resnet ? resnet.Layout : ConvolutionLayout.Contiguous,
+                LayoutSecondsPerStep = layoutMeasurement is { } m ? (m.ContiguousSecondsPerStep, m.ChannelsLastSecondsPerStep) : null,
             };
         }, cancellationToken);
     }
 
-    /// <summary>Auto: times float32 and bfloat16 steps on a throw-away copy of the model's shape; float32 when the
-    /// backbone has no bfloat16 copy (a backbone of the caller's own).</summary>
-    private PrecisionMeasurement MeasurePrecision(ContrastiveModel model, IImageDataset dataset, CancellationToken cancellationToken)
+    /// <summary>Sets the backbone's convolution layout: the options' one, or Auto's measurement on a throw-away copy of
+    /// the model's shape (returned; null when nothing was timed). Other backbones run as they are.</summary>
+    private LayoutMeasurement? ChooseLayout(ContrastiveModel model, IImageDataset dataset, CancellationToken cancellationToken)
+    {
+        if (model.Backbone is not ResNetBackbone resnet)
+            return null;
+        if (_setup.Options.Layout != ConvolutionLayout.Auto)
+        {
+            resnet.Layout = _setup.Options.Layout;
+            return null;
+        }
+        var measurement = LayoutChoice.Measure(() => CopyShape(resnet), dataset, _views, _setup.Options, _setup.Device,
+            _setup.Logger, cancellationToken);
+        resnet.Layout = measurement.Chosen;
+        return measurement;
+    }
+
+    /// <summary>Auto: times float32 and bfloat16 steps on a throw-away copy of the model's shape, in the backbone's
+    /// layout (float32's time is reused when the layout choice just measured it); float32 when the backbone has no
+    /// bfloat16 copy (a backbone of the caller's own).</summary>
+    private PrecisionMeasurement MeasurePrecision(ContrastiveModel model, IImageDataset dataset, double? float32SecondsPerStep,
+        CancellationToken cancellationToken)
     {
         if (model.Backbone is not ResNetBackbone resnet)
         {
             _setup.Logger?.LogInformation("Precision: Auto keeps float32 for a {Type} backbone (no bfloat16 copy can be built).", model.Backbone.GetType().Name);
             return new PrecisionMeasurement(double.NaN, null, TrainingPrecision.Float32);
         }
-        return PrecisionChoice.Measure(
-            () => new ResNetBackbone(resnet.Stem, resnet.InputChannels, resnet.Width, resnet.BlocksPerStage),
-            dataset, _views, _setup.Options, _setup.Device, _setup.Logger, cancellationToken);
+        return PrecisionChoice.Measure(() => CopyShape(resnet), dataset, _views, _setup.Options, resnet.Layout, _setup.Device,
+            _setup.Logger, cancellationToken, float32SecondsPerStep);
     }
+
+    private static ResNetBackbone CopyShape(ResNetBackbone resnet) =>
+        new(resnet.Stem, resnet.InputChannels, resnet.Width, resnet.BlocksPerStage);
 
     private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, TrainingPrecision precision,
         string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)

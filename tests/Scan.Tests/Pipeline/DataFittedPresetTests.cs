@@ -210,11 +210,11 @@ public sealed class DataFittedPresetTests
         Scan.Core.Models.ResNetBackbone Backbone() => Scan.Core.Models.ResNetBackbone.Small(inputChannels: 1);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        double full = SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, TorchSharp.torch.CPU, CancellationToken.None);
+        double full = SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, ConvolutionLayout.Contiguous, TorchSharp.torch.CPU, CancellationToken.None);
         double fullSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         // Any first step is slower than 0 s: the probe ends after it, 1 step instead of 2 + 6.
-        double first = SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, TorchSharp.torch.CPU,
+        double first = SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, ConvolutionLayout.Contiguous, TorchSharp.torch.CPU,
             CancellationToken.None, abandonAbove: 0);
         double abandonedSeconds = clock.Elapsed.TotalSeconds;
 
@@ -223,7 +223,7 @@ public sealed class DataFittedPresetTests
         abandonedSeconds.Should().BeLessThan(0.8 * fullSeconds, "one step instead of eight");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var act = () => SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, TorchSharp.torch.CPU,
+        var act = () => SimClrStepProbe.SecondsPerStep(Backbone, data, views, pretext, TrainingPrecision.Float32, ConvolutionLayout.Contiguous, TorchSharp.torch.CPU,
             cancelled.Token, abandonAbove: 0);
         act.Should().Throw<OperationCanceledException>("the caller's cancellation is not a probe result");
     }

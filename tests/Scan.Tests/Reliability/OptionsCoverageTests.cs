@@ -99,6 +99,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Pretext.WarmupEpochs"] = Int(0, 100_000),
         ["Pretext.ProjectionDim"] = Int(2, 4096),
         ["Pretext.Precision"] = Enum<Scan.Core.Training.TrainingPrecision>(),
+        ["Pretext.Layout"] = Enum<Scan.Core.Training.ConvolutionLayout>(),
         ["Mining.NumNeighbors"] = Int(1, 10_000),
         ["Mining.PixelWeight"] = Double(0, 4),
         ["Mining.BatchSize"] = Int(1, 1 << 20),

@@ -130,6 +130,7 @@ internal static class PresetFitter
         fit.Decisions.Add(string.Create(CultureInfo.InvariantCulture,
             $"Data: {n} images of {dataset.Height}x{dataset.Width}, {dataset.Channels} channel(s), {clusters} clusters; budget {total.TotalMinutes:F1} min{(budget is null ? " (default: 2.5 min + 40 ms per image)" : "")}."));
         SizeToData(fit, dataset, clusters);
+        fit.Options.Pretext.Layout = ConvolutionLayout.Auto;   // settled by the probe, on this machine
         var measurement = Probe(fit, dataset, device, logger, cancellationToken);
         return fit.Finish(total, measurement, PlanStages(fit, n, measurement, total, clock), logger);
     }
@@ -355,8 +356,17 @@ internal static class PresetFitter
     {
         var o = fit.Options;
         var views = AugmentationRecipes.SimClr(new NormalizationStats(o.Augmentation.Mean!, o.Augmentation.Std!), o.Augmentation.SimClrViews);
-        var measurement = PrecisionChoice.Measure(() => o.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width),
-            dataset, views, o.Pretext, new Device(device), logger, cancellationToken);
+        Func<ResNetBackbone> backbone = () => o.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width);
+        double? float32 = null;
+        if (o.Pretext.Layout == ConvolutionLayout.Auto)
+        {
+            var layout = LayoutChoice.Measure(backbone, dataset, views, o.Pretext, new Device(device), logger, cancellationToken);
+            o.Pretext.Layout = layout.Chosen;
+            float32 = layout.ChosenSecondsPerStep;
+            fit.Decide($"Layout: a float32 SimCLR step takes {layout.ContiguousSecondsPerStep:F3} s contiguous, {layout.ChannelsLastSecondsPerStep:F3} s channels-last; {layout.Chosen} chosen.");
+        }
+        var measurement = PrecisionChoice.Measure(backbone, dataset, views, o.Pretext, o.Pretext.Layout, new Device(device), logger,
+            cancellationToken, float32);
         o.Pretext.Precision = measurement.Chosen;
         fit.Decide($"Probe: a SimCLR step takes {measurement.Float32SecondsPerStep:F3} s in float32, {measurement.BFloat16SecondsPerStep:F3} s in bfloat16; {measurement.Chosen} chosen.");
         return measurement;
