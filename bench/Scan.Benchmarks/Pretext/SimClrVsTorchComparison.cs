@@ -139,7 +139,7 @@ public sealed class SimClrVsTorchComparison : IComparison
         using var model = new ContrastiveModel(ResNetBackbone.Small(1, Width));
         var warmupSet = dataset.Subset(Enumerable.Range(0, Warmup * BatchSize).ToArray());
         var measuredSet = dataset.Subset(Enumerable.Range(0, steps * BatchSize).ToArray());
-        var options = new SimClrOptions { Epochs = 1, BatchSize = BatchSize, LearningRate = 0.4 };
+        var options = new SimClrOptions { Epochs = 1, BatchSize = BatchSize, LearningRate = 0.4, Layout = ConvolutionLayout.Auto };
         var layout = new SimClrTrainer(options, views, seed: seed).TrainAsync(model, warmupSet).GetAwaiter().GetResult().Layout;
         var rates = new List<double>();
         for (int r = 0; r < rounds; r++)
