@@ -94,6 +94,10 @@ public sealed class ResNetBackbone : Backbone
     /// <summary>Blocks in each stage.</summary>
     public IReadOnlyList<int> BlocksPerStage { get; }
 
+    /// <summary>A new backbone of this one's architecture and layout, with fresh weights: the copies that the step
+    /// probes time and that bfloat16 training runs on.</summary>
+    internal ResNetBackbone CopyShape() => new(Stem, InputChannels, Width, BlocksPerStage) { Layout = Layout };
+
     /// <summary>
     /// The memory order the convolutions run in: <see cref="ConvolutionLayout.Contiguous"/> (the default) or
     /// <see cref="ConvolutionLayout.ChannelsLast"/>, which libtorch runs faster on some CPUs (the SimCLR trainer measures

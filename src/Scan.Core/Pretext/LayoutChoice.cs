@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Scan.Augment;
 using Scan.Core.Data;
 using Scan.Core.Models;
-using Scan.Core.Runtime;
 using Scan.Core.Training;
 using static TorchSharp.torch;
 
@@ -30,12 +29,13 @@ internal static class LayoutChoice
 
     private static readonly ConcurrentDictionary<string, LayoutMeasurement> Measured = new();
 
-    public static LayoutMeasurement Measure(Func<ResNetBackbone> backbone, IImageDataset dataset, IAugmentation views,
+    /// <summary>The layout for <paramref name="shape"/>'s architecture on these images and batch size: measured once per
+    /// process and shape, then remembered. <paramref name="shape"/> itself is never trained: the probes train fresh
+    /// copies of it (<see cref="ResNetBackbone.CopyShape"/>).</summary>
+    public static LayoutMeasurement Measure(ResNetBackbone shape, IImageDataset dataset, IAugmentation views,
         SimClrOptions pretext, Device device, ILogger? logger, CancellationToken cancellationToken)
     {
-        // Built under the global-random gate with a fixed seed, as the probe's models are, so that reading the shape
-        // never moves the random numbers of a model being built elsewhere.
-        using var shape = GlobalRandom.Seeded(0, backbone, logger: null);
+        Func<ResNetBackbone> backbone = shape.CopyShape;
         string key = string.Join("|", device.ToString(), dataset.Channels, dataset.Height, dataset.Width, shape.Stem,
             shape.Width, string.Join(",", shape.BlocksPerStage), Math.Min(pretext.BatchSize, dataset.Count), get_num_threads());
         if (Measured.TryGetValue(key, out var known))

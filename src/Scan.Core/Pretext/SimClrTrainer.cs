@@ -96,7 +96,7 @@ public sealed class SimClrTrainer
             resnet.Layout = _setup.Options.Layout;
             return null;
         }
-        var measurement = LayoutChoice.Measure(() => CopyShape(resnet), dataset, _views, _setup.Options, _setup.Device,
+        var measurement = LayoutChoice.Measure(resnet, dataset, _views, _setup.Options, _setup.Device,
             _setup.Logger, cancellationToken);
         resnet.Layout = measurement.Chosen;
         return measurement;
@@ -113,12 +113,9 @@ public sealed class SimClrTrainer
             _setup.Logger?.LogInformation("Precision: Auto keeps float32 for a {Type} backbone (no bfloat16 copy can be built).", model.Backbone.GetType().Name);
             return new PrecisionMeasurement(double.NaN, null, TrainingPrecision.Float32);
         }
-        return PrecisionChoice.Measure(() => CopyShape(resnet), dataset, _views, _setup.Options, resnet.Layout, _setup.Device,
+        return PrecisionChoice.Measure(resnet.CopyShape, dataset, _views, _setup.Options, resnet.Layout, _setup.Device,
             _setup.Logger, cancellationToken, float32SecondsPerStep);
     }
-
-    private static ResNetBackbone CopyShape(ResNetBackbone resnet) =>
-        new(resnet.Stem, resnet.InputChannels, resnet.Width, resnet.BlocksPerStage);
 
     private SimClrResult Train(ContrastiveModel model, IImageDataset dataset, TrainingPrecision precision,
         string? checkpointPath, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)

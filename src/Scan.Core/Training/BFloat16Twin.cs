@@ -99,6 +99,6 @@ internal sealed class BFloat16Twin : IDisposable
     {
         ThrowIfUnsupported(backbone);
         var resnet = (ResNetBackbone)backbone;
-        return new ResNetBackbone(resnet.Stem, resnet.InputChannels, resnet.Width, resnet.BlocksPerStage) { Layout = resnet.Layout };
+        return resnet.CopyShape();
     }
 }

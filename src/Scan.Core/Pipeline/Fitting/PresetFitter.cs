@@ -6,6 +6,7 @@ using Scan.Augment.Recipes;
 using Scan.Core.Data;
 using Scan.Core.Models;
 using Scan.Core.Pretext;
+using Scan.Core.Runtime;
 using Scan.Core.Training;
 using static TorchSharp.torch;
 
@@ -360,7 +361,10 @@ internal static class PresetFitter
         double? float32 = null;
         if (o.Pretext.Layout == ConvolutionLayout.Auto)
         {
-            var layout = LayoutChoice.Measure(backbone, dataset, views, o.Pretext, new Device(device), logger, cancellationToken);
+            // Built under the global-random gate with a fixed seed, as the probes' models are, so that the fitting
+            // never moves the random numbers of a model being built elsewhere.
+            using var shape = GlobalRandom.Seeded(0, backbone, logger: null);
+            var layout = LayoutChoice.Measure(shape, dataset, views, o.Pretext, new Device(device), logger, cancellationToken);
             o.Pretext.Layout = layout.Chosen;
             float32 = layout.ChosenSecondsPerStep;
             fit.Decide($"Layout: a float32 SimCLR step takes {layout.ContiguousSecondsPerStep:F3} s contiguous, {layout.ChannelsLastSecondsPerStep:F3} s channels-last; {layout.Chosen} chosen.");
