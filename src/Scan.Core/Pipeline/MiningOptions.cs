@@ -24,4 +24,12 @@ public sealed class MiningOptions
     /// </summary>
     [Range(0.0, 4.0, ErrorMessage = "PixelWeight must be in [{1}, {2}].")]
     public double PixelWeight { get; set; }
+
+    /// <summary>
+    /// The features the neighbours, the neighbour-agreement check and the k-means baseline are computed on:
+    /// <see cref="MiningFeatures.Projection"/> (the default, the authors' choice) or the backbone's features. With a
+    /// pretrained backbone there is no projection head, and the backbone's features are used either way.
+    /// </summary>
+    [EnumDataType(typeof(MiningFeatures), ErrorMessage = "Mining Features must be Projection or Backbone.")]
+    public MiningFeatures Features { get; set; } = MiningFeatures.Projection;
 }

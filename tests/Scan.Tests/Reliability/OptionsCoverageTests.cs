@@ -102,6 +102,7 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Pretext.Layout"] = Enum<Scan.Core.Training.ConvolutionLayout>(),
         ["Mining.NumNeighbors"] = Int(1, 10_000),
         ["Mining.PixelWeight"] = Double(0, 4),
+        ["Mining.Features"] = Enum<Scan.Core.Pipeline.MiningFeatures>(),
         ["Mining.BatchSize"] = Int(1, 1 << 20),
         ["Clustering.Clusters"] = Int(2, 100_000),
         ["Clustering.Heads"] = Int(1, 100),
