@@ -60,7 +60,8 @@ internal static class MiningStage
         // reach the caller after RunAsync has returned (a test's disposed CancellationTokenSource crashed on it).
         var report = progress is null ? null : new ForwardingProgress<ImageProgress>(p => progress.Report(new ScanProgress(
             ScanStage.Mining, 1, 1, p.Completed, p.Total, new Dictionary<string, double>(), 0, clock.Elapsed, null, false)));
-        // The authors mine on the L2-normalised projection of the pretext model; with a supplied backbone, on its features.
+        // The authors mine on the L2-normalised projection of the pretext model; with a supplied backbone (no projection
+        // head) or Mining.Features = Backbone, on the backbone's features.
         nn.Module<Tensor, Tensor> encoder = pretext.Contrastive is not null && o.Mining.Features == MiningFeatures.Projection
             ? pretext.Contrastive : pretext.Backbone;
         encoder.eval();
