@@ -5,6 +5,7 @@ using Scan.Core.Models;
 using Scan.Core.Training;
 using Scan.Losses;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Scan.Core.Clustering;
@@ -121,6 +122,12 @@ public sealed class ScanClusteringTrainer
                 $"PixelComponents ({_setup.Options.PixelComponents}) must be below the number of images ({dataset.Count}): " +
                 $"{dataset.Count} images span at most {dataset.Count - 1} directions of pixel variation.", nameof(dataset));
         }
+        if (_setup.Options.FineTunedBackboneStages > 0 && model.Backbone is not ResNetBackbone)
+        {
+            throw new ArgumentException(
+                $"FineTunedBackboneStages ({_setup.Options.FineTunedBackboneStages}) needs a ResNetBackbone, whose stages are known; " +
+                $"the model's backbone is a {model.Backbone.GetType().Name}. Set FineTunedBackboneStages to 0.", nameof(model));
+        }
         if (model.PixelComponents != _setup.Options.PixelComponents)
         {
             throw new ArgumentException(
@@ -144,8 +151,8 @@ public sealed class ScanClusteringTrainer
         // projection; the model's own heads are fitted to their merged partitions once training ends.
         var trained = _setup.Options.Overclustering == 1 ? model : Overclustered(model, dataset);
         var headLoss = Enumerable.Range(0, trained.HeadCount).Select(h => new ScanLoss(_setup.Options.EntropyWeightOf(h))).ToArray();
-        var parameters = _setup.Options.UpdateBackbone ? trained.parameters() : trained.HeadParameters();
-        using var optimizer = optim.Adam(parameters, _setup.Options.LearningRate, weight_decay: _setup.Options.WeightDecay);
+        int lastStages = _setup.Options.FineTunedBackboneStages;
+        using var optimizer = Optimizer(trained, lastStages);
 
         var loop = _setup.Loop(ScanStage.Clustering, _setup.Options.Epochs, _setup.Options.BatchSize, dataset, trained, optimizer, checkpointPath, progress,
             imagesPerStep: 2 * _setup.Options.BatchSize);
@@ -170,6 +177,13 @@ public sealed class ScanClusteringTrainer
                     // One backbone pass for both, so BatchNorm statistics cover anchors and neighbours alike.
                     var features = trained.HeadInput(cat(new[] { anchorImages, neighborImages }, 0));
                     var halves = features.chunk(2, 0);
+                    anchorFeatures = halves[0];
+                    neighborFeatures = halves[1];
+                }
+                else if (lastStages > 0)
+                {
+                    // Two augmented passes as below, through the trained stages in one batch.
+                    var halves = cache!.TrainedHeadInputs(epoch.Epoch - 1, anchors, epoch.Epoch, neighborIdx).chunk(2, 0);
                     anchorFeatures = halves[0];
                     neighborFeatures = halves[1];
                 }
@@ -202,14 +216,16 @@ public sealed class ScanClusteringTrainer
                     return;
                 bool fresh = cache is null && epoch.Epoch == 1;   // not resumed: the heads are still the initial ones
                 cache ??= new FeatureCache(trained, source, _augmentation, _setup.Options.FeatureCachePasses, _setup.Seed,
-                    cancellationToken);
+                    lastStages, cancellationToken);
                 trained.Backbone.eval();
-                if (fresh)
+                int fromKMeans = _setup.Options.KMeansInitializedHeads;
+                if (fresh && fromKMeans > 0)
                 {
-                    int fromKMeans = _setup.Options.KMeansInitializedHeads;
                     KMeansHeadInitialization.Apply(trained, cache.Pass(0),
                         Enumerable.Range(trained.HeadCount - fromKMeans, fromKMeans).ToArray(), _setup.Seed, _setup.Logger, cancellationToken);
                 }
+                if (lastStages > 0)
+                    ((ResNetBackbone)trained.Backbone).TrainLastStages(lastStages);
             });
 
             model.eval();   // the backbone both models share
@@ -231,6 +247,23 @@ public sealed class ScanClusteringTrainer
         {
             cache?.Dispose();
         }
+    }
+
+    /// <summary>Adam over what trains: the whole model, the heads alone, or the heads and the backbone's last stages,
+    /// which keep their pretext features better at the smaller <see cref="ScanClusteringOptions.BackboneLearningRate"/>.</summary>
+    private OptimizerHelper Optimizer(ClusteringModel trained, int lastStages)
+    {
+        var o = _setup.Options;
+        if (o.UpdateBackbone)
+            return optim.Adam(trained.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
+        if (lastStages == 0)
+            return optim.Adam(trained.HeadParameters(), o.LearningRate, weight_decay: o.WeightDecay);
+        var stages = ((ResNetBackbone)trained.Backbone).LastStageParameters(lastStages);
+        return optim.Adam(new[]
+        {
+            new Adam.ParamGroup(trained.HeadParameters(), lr: o.LearningRate, weight_decay: o.WeightDecay),
+            new Adam.ParamGroup(stages, lr: o.BackboneLearningRate, weight_decay: o.WeightDecay),
+        }, o.LearningRate, weight_decay: o.WeightDecay);
     }
 
     /// <summary>Heads of Overclustering·K outputs on <paramref name="model"/>'s backbone and pixel projection, on its

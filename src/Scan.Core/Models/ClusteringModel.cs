@@ -119,10 +119,43 @@ public sealed class ClusteringModel : Module<Tensor, Tensor>
         if (pixel_basis is null)
             return backbone.call(images);
         using var scope = NewDisposeScope();
-        var features = nn.functional.normalize(backbone.call(images), dim: 1);
-        var projected = nn.functional.normalize(StandardizedPixels(images).sub(pixel_mean!).matmul(pixel_basis), dim: 1);
-        return cat([features, projected.to(features.dtype)], 1).MoveToOuterDisposeScope();
+        return Combined(backbone.call(images), PixelPart(images)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// What <see cref="HeadInput"/> reads of <paramref name="images"/> that the last <paramref name="lastStages"/>
+    /// backbone stages do not change: the maps of the backbone's first stages, and the normalised pixel projection
+    /// (null without <see cref="PixelComponents"/>). <see cref="HeadInputFromFirstStages"/> finishes the computation.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The backbone is not a <see cref="ResNetBackbone"/>, the one kind
+    /// whose stages are known.</exception>
+    internal (Tensor Maps, Tensor? Pixels) FirstStages(Tensor images, int lastStages)
+    {
+        using var scope = NewDisposeScope();
+        var maps = Stages.ForwardFirstStages(images, lastStages).MoveToOuterDisposeScope();
+        return (maps, pixel_basis is null ? null : PixelPart(images).MoveToOuterDisposeScope());
+    }
+
+    /// <summary><see cref="HeadInput"/> from what <see cref="FirstStages"/> returned with the same stage count:
+    /// the gradient reaches the heads and the last stages only.</summary>
+    internal Tensor HeadInputFromFirstStages(Tensor maps, Tensor? pixels, int lastStages)
+    {
+        using var scope = NewDisposeScope();
+        var features = Stages.ForwardLastStages(maps, lastStages);
+        return (pixels is null ? features : Combined(features, pixels)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The backbone as a network of stages, for training its last ones.</summary>
+    private ResNetBackbone Stages => backbone as ResNetBackbone ?? throw new InvalidOperationException(
+        $"Only a ResNetBackbone's last stages can be trained alone; this model's backbone is a {backbone.GetType().Name}.");
+
+    /// <summary>The normalised projection of the standardised pixels on the fitted components: (B, PixelComponents).</summary>
+    private Tensor PixelPart(Tensor images) =>
+        nn.functional.normalize(StandardizedPixels(images).sub(pixel_mean!).matmul(pixel_basis!), dim: 1);
+
+    /// <summary>Normalised features beside the pixel projection, what heads with pixel components read.</summary>
+    private static Tensor Combined(Tensor features, Tensor pixels) =>
+        cat([nn.functional.normalize(features, dim: 1), pixels.to(features.dtype)], 1);
 
     /// <summary>
     /// Sets the pixel projection from <paramref name="images"/> (N, C, H, W): the mean and the leading principal

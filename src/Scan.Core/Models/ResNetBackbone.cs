@@ -142,13 +142,103 @@ public sealed class ResNetBackbone : Backbone
         }
 
         using var scope = NewDisposeScope();
-        bool channelsLast = _layout == ConvolutionLayout.ChannelsLast;
-        var x = bn1.call(ChannelsLastConvolution.Call(conv1, input, channelsLast)).relu_();
-        if (maxpool is not null)
-            x = maxpool.call(x);
+        var x = StemOutput(input);
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
         // Global average pooling: shape (B, 8w).
         return x.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Stages of the network (layer1 to layer4), the units <see cref="ForwardFirstStages"/> and
+    /// <see cref="ForwardLastStages"/> split it at.</summary>
+    internal const int StageCount = 4;
+
+    /// <summary>
+    /// The stem and the first <see cref="StageCount"/> − <paramref name="lastStages"/> stages: the feature maps the
+    /// last <paramref name="lastStages"/> stages read. With <see cref="ForwardLastStages"/> it is <see cref="forward"/>
+    /// split in two, so that the SCAN stage can fine-tune the last stages on maps of the frozen first part computed once.
+    /// </summary>
+    internal Tensor ForwardFirstStages(Tensor input, int lastStages)
+    {
+        using var scope = NewDisposeScope();
+        var x = StemOutput(input);
+        foreach (var stage in Stages.Take(StageCount - CheckedStages(lastStages)))
+            x = stage.call(x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last <paramref name="lastStages"/> stages and the global average pooling, from the maps
+    /// <see cref="ForwardFirstStages"/> returned with the same count: (B, <see cref="FeatureDim"/>).</summary>
+    internal Tensor ForwardLastStages(Tensor maps, int lastStages)
+    {
+        using var scope = NewDisposeScope();
+        var x = maps;
+        foreach (var stage in Stages.Skip(StageCount - CheckedStages(lastStages)))
+            x = stage.call(x);
+        return x.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The parameters of the last <paramref name="lastStages"/> stages.</summary>
+    internal IEnumerable<Parameter> LastStageParameters(int lastStages) =>
+        Stages.Skip(StageCount - CheckedStages(lastStages)).SelectMany(stage => stage.parameters());
+
+    /// <summary>Evaluation mode for the stem and the first stages, training mode (BatchNorm on batch statistics) for
+    /// the last <paramref name="lastStages"/>: the modes of a network whose first part is frozen.</summary>
+    internal void TrainLastStages(int lastStages)
+    {
+        eval();
+        foreach (var stage in Stages.Skip(StageCount - CheckedStages(lastStages)))
+            stage.train();
+    }
+
+    /// <summary>
+    /// The share of a forward pass's multiply-adds, on images of <paramref name="height"/> x <paramref name="width"/>,
+    /// that the last <paramref name="lastStages"/> stages take: what fine-tuning them costs per image against the
+    /// whole network (the budget fitter prices <see cref="Clustering.ScanClusteringOptions.FineTunedBackboneStages"/>
+    /// with it).
+    /// </summary>
+    internal double LastStagesShare(int lastStages, int height, int width)
+    {
+        CheckedStages(lastStages);
+        static int Half(int side) => (side + 1) / 2;   // a 3x3 (or 7x7) convolution of stride 2 with padding
+        int h = height, w = width;
+        double stem = (double)h * w * InputChannels * Width * (Stem == ResNetStem.Cifar ? 9 : 49);
+        if (Stem == ResNetStem.ImageNet)
+        {
+            (h, w) = (Half(Half(h)), Half(Half(w)));   // the stem's stride 2 and the max pooling's
+            stem /= 4;
+        }
+        var stages = new double[StageCount];
+        int channels = Width;
+        for (int s = 0; s < StageCount; s++)
+        {
+            int outChannels = Width << s;
+            for (int b = 0; b < BlocksPerStage[s]; b++)
+            {
+                bool downsample = b == 0 && s > 0;
+                if (downsample)
+                    (h, w) = (Half(h), Half(w));
+                int inChannels = b == 0 ? channels : outChannels;
+                stages[s] += (double)h * w * outChannels * (9.0 * inChannels + 9.0 * outChannels +
+                    (inChannels != outChannels || downsample ? inChannels : 0));
+            }
+            channels = outChannels;
+        }
+        return stages.Skip(StageCount - lastStages).Sum() / (stem + stages.Sum());
+    }
+
+    private Sequential[] Stages => [layer1, layer2, layer3, layer4];
+
+    private static int CheckedStages(int lastStages)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(lastStages, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(lastStages, StageCount);
+        return lastStages;
+    }
+
+    private Tensor StemOutput(Tensor input)
+    {
+        var x = bn1.call(ChannelsLastConvolution.Call(conv1, input, _layout == ConvolutionLayout.ChannelsLast)).relu_();
+        return maxpool is null ? x : maxpool.call(x);
     }
 
     private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)

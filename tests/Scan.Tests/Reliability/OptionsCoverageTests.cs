@@ -118,6 +118,8 @@ public sealed class OptionsCoverageTests(ITestOutputHelper output)
         ["Clustering.KMeansInitializedHeads"] = Mixed(Int(0, 1), Int(0, 100)),
         ["Clustering.PixelComponents"] = Int(0, 256),  // valid draws stay within the fewest Heads drawn (1)
         ["Clustering.Overclustering"] = Mixed(Int(1, 1), Int(1, 10)),  // above 1 needs UpdateBackbone false, which is not drawn
+        ["Clustering.FineTunedBackboneStages"] = Mixed(Int(0, 0), Int(0, 4)),  // above 0 needs UpdateBackbone false, which is not drawn
+        ["Clustering.BackboneLearningRate"] = Double(1e-9, 10),
         ["SelfLabeling.ConfidenceThreshold"] = Double(1e-6, 0.999999999),
         ["SelfLabeling.Epochs"] = Int(1, 100_000),
         ["SelfLabeling.BatchSize"] = Int(2, 1 << 20),

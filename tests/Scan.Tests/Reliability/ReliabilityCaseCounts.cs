@@ -40,7 +40,7 @@ internal static class ReliabilityCaseCounts
     public const int ImageFolderLinkCases = 3;
 
     /// <summary>Settable leaf options below ScanOptions, each covered by <see cref="OptionsCoverageTests"/>.</summary>
-    public const int SettableOptions = 76;
+    public const int SettableOptions = 78;
 
     /// <summary>Building blocks <see cref="ThreadCountDeterminismTests"/> compares between 1 and 2 threads
     /// (<see cref="Scan.ReliabilityHost.ThreadBlocks"/>: every initial weight, gradient and batch-norm buffer counts as one).</summary>

@@ -91,6 +91,10 @@ internal static class PresetFitter
     /// 2-core EPYC: 1,400 steps in about 20 s. Small next to SimCLR, but not nothing on small data.</summary>
     private const double ClusteringStepSeconds = 0.012;
 
+    /// <summary>Measured over computed cost of fine-tuning backbone stages in the SCAN stage: the last stages run
+    /// on small maps, where the convolutions use the cores less well than the whole network does.</summary>
+    private const double FineTuningOverhead = 1.0;
+
     /// <summary>Share of the budget the plan fills. Over 11 robustness rows on the 2-core EPYC the pretext stage took
     /// 0.64x to 1.27x the time the probe predicted (sustained training ran slower than the probe's short burst on the
     /// larger sets), and the 10-minute and 60-minute limits must hold on the slow side.</summary>
@@ -133,7 +137,7 @@ internal static class PresetFitter
         SizeToData(fit, dataset, clusters);
         fit.Options.Pretext.Layout = ConvolutionLayout.Auto;   // settled by the probe, on this machine
         var measurement = Probe(fit, dataset, device, logger, cancellationToken);
-        return fit.Finish(total, measurement, PlanStages(fit, n, measurement, total, clock), logger);
+        return fit.Finish(total, measurement, PlanStages(fit, dataset, measurement, total, clock), logger);
     }
 
     /// <summary>
@@ -162,7 +166,7 @@ internal static class PresetFitter
             options.Augmentation.Std ??= std;
         }
         var measurement = Probe(fit, dataset, device, logger, cancellationToken);
-        var cost = new RunCost(options, n, measurement);
+        var cost = new RunCost(options, dataset, measurement);
         double planned = PlannedShare * budget.TotalSeconds - clock.Elapsed.TotalSeconds;
         int pretextEpochs = options.Pretext.Epochs, selfEpochs = options.SelfLabelingEnabled ? options.SelfLabeling.Epochs : 0;
         double Total(int pretext, int self) => cost.FixedSeconds + pretext * cost.PretextEpochSeconds + self * cost.SelfLabelingEpochSeconds;
@@ -204,8 +208,9 @@ internal static class PresetFitter
     /// </summary>
     private sealed class RunCost
     {
-        public RunCost(ScanOptions options, int n, PrecisionMeasurement measurement)
+        public RunCost(ScanOptions options, IImageDataset dataset, PrecisionMeasurement measurement)
         {
+            int n = dataset.Count;
             double stepSeconds = measurement.Chosen == TrainingPrecision.BFloat16
                 ? measurement.BFloat16SecondsPerStep!.Value
                 : measurement.Float32SecondsPerStep;
@@ -217,11 +222,25 @@ internal static class PresetFitter
             double clustering = options.Clustering.UpdateBackbone
                 ? ClusteringSteps * options.Clustering.BatchSize * perImage
                 : ClusteringSteps * ClusteringStepSeconds * options.Clustering.Heads / 8.0 +
-                  n * perImage * ForwardShare * options.Clustering.FeatureCachePasses;
+                  n * perImage * ForwardShare * options.Clustering.FeatureCachePasses +
+                  FineTuningSeconds(options, dataset, perImage);
             FixedSeconds = 10 + n * perImage * ForwardShare * FixedPasses + clustering;
             int selfBatch = options.SelfLabeling.BatchSize;
             SelfLabelingStepsPerEpoch = Math.Max(1, n / selfBatch);
             SelfLabelingEpochSeconds = SelfLabelingStepsPerEpoch * selfBatch * perImage * SelfLabelShare + n * perImage * ForwardShare;
+        }
+
+        /// <summary>The last backbone stages trained beside the heads: each step sends its anchors and neighbours
+        /// forward and backward through them, priced as that share of the backbone's multiply-adds of a SimCLR view
+        /// (half a SimCLR image), times <see cref="FineTuningOverhead"/>.</summary>
+        private double FineTuningSeconds(ScanOptions options, IImageDataset dataset, double perImage)
+        {
+            int stages = options.Clustering.FineTunedBackboneStages;
+            if (stages == 0 || options.Backbone is null)
+                return 0;
+            using var backbone = options.Backbone.Build(dataset.Channels, dataset.Height, dataset.Width);
+            double share = backbone.LastStagesShare(stages, dataset.Height, dataset.Width);
+            return ClusteringSteps * 2.0 * options.Clustering.BatchSize * perImage * 0.5 * share * FineTuningOverhead;
         }
 
         public double PretextStepSeconds { get; }
@@ -378,11 +397,12 @@ internal static class PresetFitter
 
     /// <summary>Stage lengths in optimizer steps: the fixed passes first, then SimCLR and self-labelling share the rest
     /// of the planned part of the budget.</summary>
-    private static StagePlan PlanStages(Fitting fit, int n, PrecisionMeasurement measurement, TimeSpan total, Stopwatch clock)
+    private static StagePlan PlanStages(Fitting fit, IImageDataset dataset, PrecisionMeasurement measurement, TimeSpan total, Stopwatch clock)
     {
+        int n = dataset.Count;
         var o = fit.Options;
         o.SelfLabeling.BatchSize = Math.Clamp(n / 3, 16, 500);
-        var cost = new RunCost(o, n, measurement);
+        var cost = new RunCost(o, dataset, measurement);
         double training = Math.Max(0, PlannedShare * total.TotalSeconds - clock.Elapsed.TotalSeconds - cost.FixedSeconds);
 
         bool selfLabel = n >= SelfLabelingMinImages;
