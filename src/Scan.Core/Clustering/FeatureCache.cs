@@ -85,11 +85,7 @@ internal sealed class FeatureCache : IDisposable
     }
 
     /// <summary>Head inputs of <paramref name="indices"/> from pass <c>pass mod passes</c>, without backbone stages to train.</summary>
-    public Tensor Features(int pass, Tensor indices)
-    {
-        var cached = _passes[Wrap(pass)];
-        return cached.index_select(0, indices.to(cached.device));
-    }
+    public Tensor Features(int pass, Tensor indices) => Select(_passes, pass, indices);
 
     /// <summary>
     /// Head inputs of two sets of images, each from its own pass, through the trained last stages in one batch (so
@@ -99,13 +95,17 @@ internal sealed class FeatureCache : IDisposable
     public Tensor TrainedHeadInputs(int firstPass, Tensor first, int secondPass, Tensor second)
     {
         using var scope = NewDisposeScope();
-        Tensor Gather(Tensor?[] cached, int pass, Tensor indices) => cached[Wrap(pass)]!.index_select(0, indices.to(cached[Wrap(pass)]!.device));
-        var maps = cat([Gather(_passes, firstPass, first), Gather(_passes, secondPass, second)], 0);
-        var pixels = _pixels[0] is null ? null : cat([Gather(_pixels, firstPass, first), Gather(_pixels, secondPass, second)], 0);
+        var maps = cat([Select(_passes, firstPass, first), Select(_passes, secondPass, second)], 0);
+        var pixels = _pixels[0] is null ? null : cat([Select(_pixels, firstPass, first), Select(_pixels, secondPass, second)], 0);
         return _model.HeadInputFromFirstStages(maps, pixels, _lastStages).MoveToOuterDisposeScope();
     }
 
-    private int Wrap(int pass) => ((pass % _passes.Length) + _passes.Length) % _passes.Length;
+    /// <summary>Rows <paramref name="indices"/> of pass <c>pass mod passes</c> of <paramref name="cached"/>.</summary>
+    private static Tensor Select(Tensor?[] cached, int pass, Tensor indices)
+    {
+        var rows = cached[((pass % cached.Length) + cached.Length) % cached.Length]!;
+        return rows.index_select(0, indices.to(rows.device));
+    }
 
     public void Dispose()
     {

@@ -142,10 +142,7 @@ public sealed class ResNetBackbone : Backbone
         }
 
         using var scope = NewDisposeScope();
-        var x = StemOutput(input);
-        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        // Global average pooling: shape (B, 8w).
-        return x.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
+        return ForwardLastStages(StemOutput(input), StageCount).MoveToOuterDisposeScope();
     }
 
     /// <summary>Stages of the network (layer1 to layer4), the units <see cref="ForwardFirstStages"/> and
@@ -174,6 +171,7 @@ public sealed class ResNetBackbone : Backbone
         var x = maps;
         foreach (var stage in Stages.Skip(StageCount - CheckedStages(lastStages)))
             x = stage.call(x);
+        // Global average pooling: shape (B, 8w).
         return x.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
     }
 
